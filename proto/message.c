@@ -1,0 +1,149 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "proto/message.h"
+
+struct err *proto_request_parse(json_object *root, struct proto_request *out,
+    json_object **id_out)
+{
+	struct err *e = NULL;
+
+	memset(out, 0, sizeof *out);
+	out->root = root;
+	if (id_out != NULL)
+		*id_out = NULL;
+
+	json_object_object_foreach(root, key, value) {
+		if (strcmp(key, "execute") == 0) {
+			if (!json_object_is_type(value, json_type_string)) {
+				e = err_new(ERR_INVALID_MESSAGE,
+				    "'execute' must be a string");
+				continue;
+			}
+			out->execute = json_object_get_string(value);
+		} else if (strcmp(key, "arguments") == 0) {
+			if (!json_object_is_type(value, json_type_object)) {
+				e = err_new(ERR_INVALID_MESSAGE,
+				    "'arguments' must be an object");
+				continue;
+			}
+			out->arguments = value;
+		} else if (strcmp(key, "id") == 0) {
+			out->id = value;
+			if (id_out != NULL)
+				*id_out = json_object_get(value);
+		} else if (strcmp(key, "detach") == 0) {
+			if (!json_object_is_type(value, json_type_boolean)) {
+				e = err_new(ERR_INVALID_MESSAGE,
+				    "'detach' must be a boolean");
+				continue;
+			}
+			out->detach = json_object_get_boolean(value);
+		} else if (strcmp(key, "lock_wait_ms") == 0) {
+			if (!json_object_is_type(value, json_type_int) ||
+			    json_object_get_int64(value) < 0) {
+				e = err_new(ERR_INVALID_MESSAGE,
+				    "'lock_wait_ms' must be an integer >= 0");
+				continue;
+			}
+			out->has_lock_wait = true;
+			out->lock_wait_ms = json_object_get_int64(value);
+		} else if (e == NULL) {
+			e = err_new(ERR_INVALID_MESSAGE,
+			    "unknown top-level key '%s'", key);
+		}
+	}
+	if (e == NULL && out->execute == NULL)
+		e = err_new(ERR_INVALID_MESSAGE, "missing 'execute'");
+	if (e != NULL) {
+		json_object_put(root);
+		memset(out, 0, sizeof *out);
+		return e;
+	}
+	if (out->arguments == NULL) {
+		out->arguments = json_object_new_object();
+		json_object_object_add(root, "arguments", out->arguments);
+	}
+	return NULL;
+}
+
+void proto_request_clear(struct proto_request *req)
+{
+	json_object_put(req->root);
+	memset(req, 0, sizeof *req);
+}
+
+json_object *proto_reply_return(json_object *id, json_object *ret)
+{
+	json_object *reply = json_object_new_object();
+
+	json_object_object_add(reply, "return",
+	    ret != NULL ? ret : json_object_new_object());
+	if (id != NULL)
+		json_object_object_add(reply, "id", json_object_get(id));
+	return reply;
+}
+
+json_object *proto_reply_error(json_object *id, const struct err *e)
+{
+	json_object *reply = json_object_new_object();
+
+	json_object_object_add(reply, "error", err_to_json(e));
+	if (id != NULL)
+		json_object_object_add(reply, "id", json_object_get(id));
+	return reply;
+}
+
+json_object *proto_event_new(const char *name, json_object *data,
+    const struct timeval *when)
+{
+	json_object *event = json_object_new_object();
+	json_object *stamp = json_object_new_object();
+
+	json_object_object_add(event, "event", json_object_new_string(name));
+	json_object_object_add(event, "data",
+	    data != NULL ? data : json_object_new_object());
+	json_object_object_add(stamp, "seconds",
+	    json_object_new_int64(when->tv_sec));
+	json_object_object_add(stamp, "microseconds",
+	    json_object_new_int64(when->tv_usec));
+	json_object_object_add(event, "timestamp", stamp);
+	return event;
+}
+
+enum proto_message_kind proto_message_kind(json_object *msg)
+{
+	if (json_object_object_get_ex(msg, "return", NULL))
+		return PROTO_MSG_RETURN;
+	if (json_object_object_get_ex(msg, "error", NULL))
+		return PROTO_MSG_ERROR;
+	if (json_object_object_get_ex(msg, "event", NULL))
+		return PROTO_MSG_EVENT;
+	if (json_object_object_get_ex(msg, "greeting", NULL))
+		return PROTO_MSG_GREETING;
+	return PROTO_MSG_UNKNOWN;
+}
+
+void proto_format_time(const struct timeval *tv, char *buf)
+{
+	struct tm tm;
+	time_t seconds = tv->tv_sec;
+
+	gmtime_r(&seconds, &tm);
+	strftime(buf, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), 8, ".%03uZ",
+	    (unsigned)(tv->tv_usec / 1000) % 1000);
+}
+
+json_object *proto_time_json(const struct timeval *tv)
+{
+	char buf[32];
+
+	if (tv == NULL || (tv->tv_sec == 0 && tv->tv_usec == 0))
+		return NULL;
+	proto_format_time(tv, buf);
+	return json_object_new_string(buf);
+}

@@ -1,0 +1,1 @@
+# tests/func build fragment
