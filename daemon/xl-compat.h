@@ -11,4 +11,7 @@
 #include <libxl_utils.h>
 #include <libxl_event.h>
 
+/* libxl's INVALID_DOMID is the int ~0: compare domids with this */
+#define DOMID_INVALID ((uint32_t)~0U)
+
 #endif

@@ -1,0 +1,66 @@
+/* domain-destroy: never waits.  It aborts the job holding the domain's
+ * lock, fails the queued ones, and destroys the domain as soon as the
+ * aborted job has let go (job.c: job_submit_destroy). */
+#include "config.h"
+
+#include <inttypes.h>
+
+#include "daemon/command.h"
+#include "daemon/commands.h"
+#include "daemon/daemon.h"
+#include "daemon/domain.h"
+#include "daemon/job.h"
+#include "daemon/lifecycle.h"
+#include "daemon/log.h"
+
+static void destroy_done(struct job *job, int rc)
+{
+	if (rc != 0 && rc != ERROR_DOMAIN_NOTFOUND) {
+		job_fail(job, job_libxl_error(job, rc, "destroying the domain"));
+		return;
+	}
+	lifecycle_domain_gone(job->domain);
+	job_complete(job, NULL);
+}
+
+static void destroy_start(struct job *job)
+{
+	struct domain *d = job->domain;
+
+	/* the aborted job may have destroyed it already (a create's
+	 * clean-up): the destroy's purpose is met */
+	if (!domain_is_running(d)) {
+		job_complete(job, NULL);
+		return;
+	}
+	log_info("domain %s (%" PRIu32 "): destroying", d->name, d->domid);
+	job_ao_started(job, libxl_domain_destroy(daemon_ctx, d->domid,
+	    job_ao(job, destroy_done)));
+}
+
+const struct job_type domain_destroy_job = {
+	.name = "domain-destroy",
+	.kind = JOB_DESTROY,
+	.start = destroy_start,
+};
+
+static const struct arg_spec domain_args[] = {
+	{ "domain", ARG_DOMAIN, true, 0, 0, NULL, "name, UUID or domid" },
+	ARG_END
+};
+
+static void cmd_domain_destroy_run(struct request *req)
+{
+	struct domain *d = power_running_domain(req, "destroy");
+
+	if (d != NULL)
+		job_submit(req, &domain_destroy_job, d, NULL);
+}
+
+const struct command cmd_domain_destroy = {
+	.name = "domain-destroy",
+	.kind = COMMAND_DESTROY,
+	.args = domain_args,
+	.handler = cmd_domain_destroy_run,
+	.help = "destroy a domain at once, aborting whatever it is doing",
+};

@@ -1,0 +1,221 @@
+/* Domain queries: domain-list, domain-info, domain-config.  Always answered
+ * at once, whatever jobs run. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "daemon/command.h"
+#include "daemon/commands.h"
+#include "daemon/daemon.h"
+#include "daemon/domain-config.h"
+#include "daemon/domain.h"
+#include "daemon/job.h"
+#include "daemon/log.h"
+#include "proto/json-line.h"
+
+static const char *const domain_states[] = {
+	"running", "blocked", "paused", "shutdown", "crashed", "dying",
+	"shutoff", NULL
+};
+
+static const struct arg_spec domain_list_args[] = {
+	{ "state", ARG_ENUM, false, 0, 0, domain_states,
+	  "only domains in this state" },
+	ARG_END
+};
+
+static void cmd_domain_list_run(struct request *req)
+{
+	const char *state = arg_string(req->args, "state");
+	int n = 0;
+	libxl_dominfo *list = libxl_list_domain(daemon_ctx, &n);
+	json_object *ret;
+	struct domain *d;
+
+	if (list == NULL) {
+		request_fail(req, err_new(ERR_HYPERVISOR,
+		    "cannot list the hypervisor's domains"));
+		return;
+	}
+	domain_registry_sync(list, n);
+	ret = json_object_new_array_ext((int)domain_count());
+	TAILQ_FOREACH(d, &domain_registry, entry) {
+		const libxl_dominfo *info = NULL;
+
+		if (domain_is_running(d)) {
+			/* the list is sorted by domid */
+			int lo = 0, hi = n - 1;
+
+			while (lo <= hi) {
+				int mid = (lo + hi) / 2;
+
+				if (list[mid].domid == d->domid) {
+					info = &list[mid];
+					break;
+				}
+				if (list[mid].domid < d->domid)
+					lo = mid + 1;
+				else
+					hi = mid - 1;
+			}
+		}
+		if (state != NULL && strcmp(state, info ?
+		    domain_state_name(info) : "shutoff") != 0)
+			continue;
+		json_object_array_add(ret, domain_to_json(d, info));
+	}
+	libxl_dominfo_list_free(list, n);
+	request_reply(req, ret);
+}
+
+const struct command cmd_domain_list = {
+	.name = "domain-list",
+	.kind = COMMAND_QUERY,
+	.args = domain_list_args,
+	.handler = cmd_domain_list_run,
+	.help = "every domain, running or defined",
+};
+
+static const struct arg_spec domain_args[] = {
+	{ "domain", ARG_DOMAIN, true, 0, 0, NULL, "name, UUID or domid" },
+	ARG_END
+};
+
+static void cmd_domain_info_run(struct request *req)
+{
+	struct err *e = NULL;
+	struct domain *d = domain_lookup(
+	    json_object_object_get(req->args, "domain"), &e);
+
+	if (d == NULL) {
+		request_fail(req, e);
+		return;
+	}
+	request_reply(req, domain_info_json(d));
+}
+
+const struct command cmd_domain_info = {
+	.name = "domain-info",
+	.kind = COMMAND_QUERY,
+	.args = domain_args,
+	.handler = cmd_domain_info_run,
+	.help = "one domain's state, memory, vcpus and current job",
+};
+
+/* ------------------------------------------------------------------------
+ * domain-config: the configuration libxl keeps for a running domain
+ * (libxl_retrieve_domain_configuration, an asynchronous call that takes no
+ * lock of ours), else the definition. */
+
+struct config_query {
+	struct request *req;
+	struct domain *domain;
+	libxl_domain_config config;
+	libxl_asyncop_how how;
+	struct event *done;
+	int rc;
+};
+
+static json_object *config_to_json(libxl_domain_config *config,
+    struct err **e)
+{
+	char *text = domain_config_to_json_line(daemon_ctx, config);
+	json_object *obj;
+
+	if (text == NULL) {
+		*e = err_new(ERR_INTERNAL, "cannot serialise the configuration");
+		return NULL;
+	}
+	obj = json_line_parse(text, strlen(text), e);
+	free(text);
+	return obj;
+}
+
+static void config_reply(struct request *req, libxl_domain_config *config)
+{
+	struct err *e = NULL;
+	json_object *obj = config_to_json(config, &e);
+
+	if (obj == NULL)
+		request_fail(req, e);
+	else
+		request_reply(req, obj);
+}
+
+static void config_query_finish(evutil_socket_t fd, short what, void *arg)
+{
+	struct config_query *q = arg;
+
+	if (q->rc == 0)
+		config_reply(q->req, &q->config);
+	else if (q->domain->config != NULL)
+		config_reply(q->req, q->domain->config);
+	else
+		request_fail(q->req, err_add_data(err_new(ERR_HYPERVISOR,
+		    "cannot retrieve the configuration of '%s': libxl error %d",
+		    q->domain->name, q->rc), "libxl_error",
+		    json_object_new_int(q->rc)));
+	libxl_domain_config_dispose(&q->config);
+	event_free(q->done);
+	domain_unref(q->domain);
+	free(q);
+}
+
+static void config_query_done(libxl_ctx *ctx, int rc, void *for_callback)
+{
+	struct config_query *q = for_callback;
+
+	/* possibly inside the initiator: finish from the loop */
+	q->rc = rc;
+	event_active(q->done, EV_TIMEOUT, 0);
+}
+
+static void cmd_domain_config_run(struct request *req)
+{
+	struct err *e = NULL;
+	struct domain *d = domain_lookup(
+	    json_object_object_get(req->args, "domain"), &e);
+	struct config_query *q;
+	int rc;
+
+	if (d == NULL) {
+		request_fail(req, e);
+		return;
+	}
+	/* A long job may hold libxl's userdata lock for the domain; its
+	 * configuration cannot change meanwhile, so ours is current. */
+	if (!domain_is_running(d) || (d->config != NULL && d->holder != NULL &&
+	    d->holder->type->kind == JOB_ASYNC)) {
+		if (d->config == NULL)
+			request_fail(req, err_new(ERR_OPERATION_INVALID,
+			    "no configuration known for '%s'", d->name));
+		else
+			config_reply(req, d->config);
+		return;
+	}
+	q = calloc(1, sizeof *q);
+	if (q == NULL)
+		abort();
+	q->req = req;
+	q->domain = d;
+	domain_ref(d);
+	libxl_domain_config_init(&q->config);
+	q->done = event_new(daemon_base, -1, 0, config_query_finish, q);
+	q->how.callback = config_query_done;
+	q->how.u.for_callback = q;
+	rc = libxl_retrieve_domain_configuration(daemon_ctx, d->domid,
+	    &q->config, &q->how);
+	if (rc != 0)
+		config_query_done(daemon_ctx, rc, q);
+}
+
+const struct command cmd_domain_config = {
+	.name = "domain-config",
+	.kind = COMMAND_QUERY,
+	.args = domain_args,
+	.handler = cmd_domain_config_run,
+	.help = "the libxl configuration of a domain, as JSON",
+};

@@ -1,0 +1,53 @@
+/* Process-wide state of xenlightd: the options, the event base and the one
+ * libxl context.  Everything runs on the one loop thread. */
+#ifndef DAEMON_DAEMON_H
+#define DAEMON_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/xl-compat.h"
+
+struct event_base;
+
+#define DAEMON_DEFAULT_RUNDIR "/run/xenlightd"
+#define DAEMON_DEFAULT_STATEDIR "/var/lib/xenlightd"
+
+struct options {
+	bool foreground;
+	char *config_file;
+	char *rundir;
+	char *statedir;
+	char *socket_path;		/* default <rundir>/xenlightd.sock */
+	char *ro_socket_path;		/* default <rundir>/xenlightd-ro.sock */
+	char *group;			/* full-access socket group (mode 0660) */
+	gid_t group_id;
+	char *log_file;
+	int log_level;			/* enum log_level */
+	int64_t lock_wait_ms;
+	size_t max_line;
+	int max_inflight;
+	int max_clients;
+	size_t max_event_backlog;
+	int max_jobs;			/* running async jobs, daemon-wide */
+	int job_history;		/* finished jobs kept at least */
+	int job_history_seconds;	/* ... and at least this long */
+	int shutdown_timeout_ms;	/* domain-shutdown {wait} default */
+	bool sim;
+};
+
+extern struct options options;
+extern struct event_base *daemon_base;
+extern libxl_ctx *daemon_ctx;
+/* "xen" or "sim": what the greeting and host-info report */
+extern const char *daemon_hypervisor;
+extern char daemon_hostname[256];
+/* true once SIGTERM/SIGINT started the orderly shutdown */
+extern bool daemon_stopping;
+
+/* Starts the orderly shutdown from anywhere on the loop. */
+void daemon_stop(void);
+
+#endif

@@ -1,0 +1,211 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include <event2/event.h>
+
+#include "daemon/command.h"
+#include "daemon/commands.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+#include "daemon/server.h"
+#include "proto/json-line.h"
+
+const struct command *const command_table[] = {
+	&cmd_version,
+	&cmd_host_info,
+	&cmd_host_numa,
+	&cmd_query_commands,
+	&cmd_domain_list,
+	&cmd_domain_info,
+	&cmd_domain_config,
+	&cmd_job_list,
+	&cmd_job_info,
+	&cmd_job_wait,
+	&cmd_job_abort,
+	&cmd_job_dismiss,
+	&cmd_subscribe,
+	&cmd_unsubscribe,
+	&cmd_domain_define,
+	&cmd_domain_undefine,
+	&cmd_domain_autostart,
+	&cmd_domain_create,
+	&cmd_domain_start,
+	&cmd_domain_shutdown,
+	&cmd_domain_reboot,
+	&cmd_domain_destroy,
+	&cmd_domain_pause,
+	&cmd_domain_unpause,
+	NULL
+};
+
+const struct job_type *const job_type_table[] = {
+	&domain_define_job,
+	&domain_undefine_job,
+	&domain_autostart_job,
+	&domain_create_job,
+	&domain_start_job,
+	&domain_restart_job,
+	&domain_pause_job,
+	&domain_unpause_job,
+	&domain_shutdown_job,
+	&domain_reboot_job,
+	&domain_destroy_job,
+	NULL
+};
+
+static const char *const command_kind_names[] = {
+	[COMMAND_QUERY] = "query",
+	[COMMAND_MODIFY] = "modify",
+	[COMMAND_ASYNC] = "async",
+	[COMMAND_DESTROY] = "destroy",
+	[COMMAND_CONTROL] = "control",
+};
+
+const char *command_kind_name(enum command_kind kind)
+{
+	return command_kind_names[kind];
+}
+
+struct command_index {
+	const struct command *command;
+	UT_hash_handle hh;
+};
+
+static struct command_index *command_index;
+
+const struct command *command_find(const char *name)
+{
+	struct command_index *entry;
+
+	if (command_index == NULL) {
+		for (int i = 0; command_table[i] != NULL; i++) {
+			entry = calloc(1, sizeof *entry);
+			if (entry == NULL)
+				abort();
+			entry->command = command_table[i];
+			HASH_ADD_KEYPTR(hh, command_index, entry->command->name,
+			    strlen(entry->command->name), entry);
+		}
+	}
+	HASH_FIND_STR(command_index, name, entry);
+	return entry != NULL ? entry->command : NULL;
+}
+
+/* Replies to a message that never became a request. */
+static void dispatch_refuse(struct conn *c, json_object *id, struct err *e)
+{
+	json_object *reply = proto_reply_error(id, e);
+
+	log_debug("client %llu: %s: %s", (unsigned long long)conn_id(c),
+	    err_class_name(e->class), e->desc);
+	conn_send(c, reply);
+	json_object_put(reply);
+	err_free(e);
+}
+
+static void request_free(struct request *req)
+{
+	if (req->conn != NULL) {
+		TAILQ_REMOVE(conn_pending_list(req->conn), req, conn_entry);
+		conn_request_done(req->conn);
+	}
+	if (req->wait_timeout != NULL)
+		event_free(req->wait_timeout);
+	proto_request_clear(&req->msg);
+	free(req);
+}
+
+void request_reply(struct request *req, json_object *ret)
+{
+	if (req->conn != NULL) {
+		json_object *reply = proto_reply_return(req->msg.id, ret);
+
+		conn_send(req->conn, reply);
+		json_object_put(reply);
+	} else {
+		json_object_put(ret);
+	}
+	request_free(req);
+}
+
+void request_fail(struct request *req, struct err *e)
+{
+	if (e->class == ERR_INTERNAL)
+		log_error("%s: internal error: %s", req->command->name, e->desc);
+	if (req->conn != NULL) {
+		json_object *reply = proto_reply_error(req->msg.id, e);
+
+		conn_send(req->conn, reply);
+		json_object_put(reply);
+	}
+	err_free(e);
+	request_free(req);
+}
+
+void dispatch_line(struct conn *c, const char *line, size_t len)
+{
+	const struct command *command;
+	struct request *req;
+	json_object *root, *id = NULL;
+	struct proto_request msg;
+	struct err *e = NULL;
+
+	root = json_line_parse(line, len, &e);
+	if (root == NULL) {
+		dispatch_refuse(c, NULL, e);
+		return;
+	}
+	e = proto_request_parse(root, &msg, &id);
+	if (e != NULL) {
+		dispatch_refuse(c, id, e);
+		json_object_put(id);
+		return;
+	}
+	json_object_put(id);
+	command = command_find(msg.execute);
+	if (command == NULL) {
+		e = err_new(ERR_COMMAND_NOT_FOUND, "unknown command '%.64s'",
+		    msg.execute);
+	} else if (conn_is_read_only(c) && command->kind != COMMAND_QUERY) {
+		e = err_new(ERR_PERMISSION_DENIED,
+		    "'%s' is not allowed on the read-only socket",
+		    command->name);
+	} else {
+		e = schema_check(command->args, msg.arguments);
+	}
+	if (e != NULL) {
+		dispatch_refuse(c, msg.id, e);
+		proto_request_clear(&msg);
+		return;
+	}
+	req = calloc(1, sizeof *req);
+	if (req == NULL)
+		abort();
+	req->conn = c;
+	req->command = command;
+	req->msg = msg;
+	req->args = msg.arguments;
+	req->lock_wait_ms = msg.has_lock_wait ? msg.lock_wait_ms :
+	    options.lock_wait_ms;
+	gettimeofday(&req->received, NULL);
+	TAILQ_INSERT_TAIL(conn_pending(c), req, conn_entry);
+	if (command->kind != COMMAND_QUERY)
+		log_info("client %llu (uid %d): %s", (unsigned long long)conn_id(c),
+		    (int)conn_peer_uid(c), command->name);
+	command->handler(req);
+}
+
+void dispatch_conn_closed(struct conn *c, struct request_list *pending)
+{
+	struct request *req;
+
+	/* The requests keep running (a client that disconnects does not
+	 * cancel its jobs); their replies go nowhere. */
+	while ((req = TAILQ_FIRST(pending)) != NULL) {
+		TAILQ_REMOVE(pending, req, conn_entry);
+		req->conn = NULL;
+	}
+}

@@ -1,0 +1,92 @@
+/* The domain registry: every domain the daemon knows, running or only
+ * defined, by name, UUID and domid; its state-change lock and job queue;
+ * its death watch. */
+#ifndef DAEMON_DOMAIN_H
+#define DAEMON_DOMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <bsd/sys/queue.h>
+#include <json-c/json.h>
+#include <uthash.h>
+
+#include "daemon/xl-compat.h"
+#include "proto/err.h"
+
+struct job;
+TAILQ_HEAD(job_queue, job);
+
+struct domain {
+	char name[65];
+	libxl_uuid uuid;
+	char uuid_text[37];
+	uint32_t domid;			/* INVALID_DOMID when not running */
+	bool persistent;		/* has a definition in the statedir */
+	bool autostart;
+	bool managed_save;		/* a managed-save image waits */
+	bool registered;		/* in the registry (not yet removed) */
+	/* started by this daemon: its on_poweroff/on_reboot/on_crash are
+	 * ours to carry out (a domain xl started has xl's monitor for that) */
+	bool ours;
+	/* The definition of a persistent domain, or the configuration a
+	 * transient one was started with (NULL for a domain adopted from
+	 * another toolstack until it is fetched). */
+	libxl_domain_config *config;
+	struct job *holder;		/* job holding the state-change lock */
+	struct job_queue queue;		/* jobs waiting for the lock */
+	struct job_queue watchers;	/* jobs waiting for state changes */
+	struct job *destroyer;		/* the destroy job, while one runs */
+	libxl_evgen_domain_death *death_watch;
+	int shutdown_reason;		/* of the last DOMAIN_SHUTDOWN; -1 none */
+	unsigned refs;
+	unsigned seen_epoch;		/* domain_registry_refresh's mark */
+	UT_hash_handle hh_name;
+	UT_hash_handle hh_uuid;
+	UT_hash_handle hh_domid;
+	TAILQ_ENTRY(domain) entry;
+};
+
+TAILQ_HEAD(domain_list, domain);
+extern struct domain_list domain_registry;
+
+int domain_registry_init(void);
+void domain_registry_free(void);
+/* Adopts domains that appeared behind our back (started by xl) and
+ * forgets the ones that vanished. */
+void domain_registry_refresh(void);
+/* The same from a list the caller already has (domain-list). */
+void domain_registry_sync(const libxl_dominfo *list, int n);
+unsigned domain_count(void);
+
+struct domain *domain_find_name(const char *name);
+struct domain *domain_find_uuid(const libxl_uuid *uuid);
+struct domain *domain_find_domid(uint32_t domid);
+/* The "domain" argument: a name, a UUID, or a domid (integer or decimal
+ * string).  DomainNotFound when nothing matches. */
+struct domain *domain_lookup(json_object *arg, struct err **err);
+
+/* A new registry entry (not running).  The caller checked for clashes. */
+struct domain *domain_add(const char *name, const libxl_uuid *uuid);
+/* Drops a transient domain that stopped, once no job refers to it. */
+void domain_forget_if_unused(struct domain *d);
+void domain_ref(struct domain *d);
+void domain_unref(struct domain *d);
+
+/* The domain runs as domid: index it and watch for its death. */
+void domain_set_running(struct domain *d, uint32_t domid);
+/* It stopped: unindex the domid, stop watching. */
+void domain_set_stopped(struct domain *d);
+/* libxl reports a shutdown once per watch: after a guest resumes from a
+ * suspend (a save that failed, or that kept it), watch afresh. */
+void domain_rearm_death_watch(struct domain *d);
+bool domain_is_running(const struct domain *d);
+void domain_set_config(struct domain *d, libxl_domain_config *config);
+int domain_rename(struct domain *d, const char *name);
+
+/* Domain objects of PROTOCOL.md.  info may be NULL (not running). */
+json_object *domain_to_json(struct domain *d, const libxl_dominfo *info);
+/* Fresh state from the hypervisor. */
+json_object *domain_info_json(struct domain *d);
+const char *domain_state_name(const libxl_dominfo *info);
+
+#endif

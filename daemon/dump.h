@@ -1,0 +1,20 @@
+/* Core dumps (cmd-dump.c). */
+#ifndef DAEMON_DUMP_H
+#define DAEMON_DUMP_H
+
+#include <stdbool.h>
+
+struct domain;
+
+/* on_crash=coredump-destroy / coredump-restart: dump into the state
+ * directory, then destroy (and restart). */
+void dump_submit_on_crash(struct domain *d, bool restart);
+
+/* The exit codes of xenlightd-dump-helper */
+#define DUMP_HELPER_OK 0
+#define DUMP_HELPER_FAILED 1	/* libxl failed */
+#define DUMP_HELPER_USAGE 2
+#define DUMP_HELPER_IO_ERROR 3	/* libxl failed on an I/O error */
+#define DUMP_HELPER_NO_HYPERVISOR 4
+
+#endif

@@ -1,0 +1,210 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bsd/stdlib.h>
+
+#include "daemon/fsutil.h"
+
+#define PARTIAL_MARK ".partial-"
+
+int fsutil_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static char *fsutil_dirname(const char *path)
+{
+	char *copy = strdup(path);
+	char *dir;
+
+	if (copy == NULL)
+		abort();
+	dir = strdup(dirname(copy));
+	free(copy);
+	if (dir == NULL)
+		abort();
+	return dir;
+}
+
+int fsutil_fsync_parent(const char *path)
+{
+	char *dir = fsutil_dirname(path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	free(dir);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int fsutil_create_partial(const char *final_path, mode_t mode, char **temp_path)
+{
+	char *dir = fsutil_dirname(final_path);
+	char *copy = strdup(final_path);
+	const char *base = basename(copy);
+
+	for (int attempt = 0; attempt < 100; attempt++) {
+		char *name;
+		int fd;
+
+		if (asprintf(&name, "%s/.%s" PARTIAL_MARK "%06x", dir, base,
+		    arc4random_uniform(0x1000000)) < 0)
+			abort();
+		fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		if (fd >= 0) {
+			*temp_path = name;
+			free(dir);
+			free(copy);
+			return fd;
+		}
+		free(name);
+		if (errno != EEXIST) {
+			int e = errno;
+
+			free(dir);
+			free(copy);
+			return -e;
+		}
+	}
+	free(dir);
+	free(copy);
+	return -EEXIST;
+}
+
+bool fsutil_is_partial_name(const char *name)
+{
+	return name[0] == '.' && strstr(name, PARTIAL_MARK) != NULL;
+}
+
+int fsutil_atomic_write(const char *path, const void *data, size_t len,
+    mode_t mode, bool durable)
+{
+	char *temp;
+	int fd = fsutil_create_partial(path, mode, &temp);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = fsutil_write_all(fd, data, len);
+	if (rc == 0 && durable && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(temp, path) < 0)
+		rc = -errno;
+	if (rc != 0)
+		unlink(temp);
+	else if (durable)
+		rc = fsutil_fsync_parent(path);
+	free(temp);
+	return rc;
+}
+
+int fsutil_mkdirs(const char *path, mode_t mode)
+{
+	char *copy = strdup(path);
+	int rc = 0;
+
+	if (copy == NULL)
+		abort();
+	for (char *p = copy + 1; ; p++) {
+		bool end = (*p == '\0');
+
+		if (*p != '/' && !end)
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+			rc = -errno;
+			break;
+		}
+		if (end)
+			break;
+		*p = '/';
+	}
+	free(copy);
+	return rc;
+}
+
+char *fsutil_read_file(const char *path, size_t max, size_t *len, int *error)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	size_t used = 0, cap;
+
+	if (fd < 0) {
+		*error = errno;
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		*error = errno;
+		close(fd);
+		return NULL;
+	}
+	cap = (size_t)st.st_size + 1;
+	if (cap > max + 1) {
+		*error = EFBIG;
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(cap);
+	if (buf == NULL)
+		abort();
+	for (;;) {
+		ssize_t n;
+
+		if (used + 1 >= cap) {
+			if (cap > max) {
+				free(buf);
+				close(fd);
+				*error = EFBIG;
+				return NULL;
+			}
+			cap *= 2;
+			buf = realloc(buf, cap);
+			if (buf == NULL)
+				abort();
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			*error = errno;
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	buf[used] = '\0';
+	if (len != NULL)
+		*len = used;
+	return buf;
+}

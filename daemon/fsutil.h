@@ -1,0 +1,29 @@
+/* File helpers: complete writes, atomic replacement, temporary names that
+ * never look like a finished file. */
+#ifndef DAEMON_FSUTIL_H
+#define DAEMON_FSUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* 0, or -errno. */
+int fsutil_write_all(int fd, const void *buf, size_t len);
+/* Replaces path with data: temp file in the same directory, write, then
+ * (durable) fsync, rename, and (durable) fsync of the directory, so that a
+ * crash at any byte leaves the old or the new file, never a torn one.
+ * Returns 0 or -errno. */
+int fsutil_atomic_write(const char *path, const void *data, size_t len,
+    mode_t mode, bool durable);
+int fsutil_fsync_parent(const char *path);
+/* mkdir -p; 0 or -errno. */
+int fsutil_mkdirs(const char *path, mode_t mode);
+/* Reads a whole file of at most max bytes (NUL-terminated); NULL with
+ * *error = errno (EFBIG when larger than max). */
+char *fsutil_read_file(const char *path, size_t max, size_t *len, int *error);
+/* "<dir>/.<base>.partial-XXXXXX": the name a file has until it is complete.
+ * Creates it O_EXCL; returns the fd and the name (malloc'd) or -errno. */
+int fsutil_create_partial(const char *final_path, mode_t mode, char **temp_path);
+bool fsutil_is_partial_name(const char *name);
+
+#endif

@@ -1,0 +1,517 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <bsd/sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "daemon/command.h"
+#include "daemon/daemon.h"
+#include "daemon/event.h"
+#include "daemon/log.h"
+#include "daemon/server.h"
+#include "proto/json-line.h"
+
+/* Past this much unsent output a client stops being read until it catches
+ * up: it cannot make the daemon buffer without bound. */
+#define CONN_OUTPUT_LIMIT (4 * 1024 * 1024)
+/* Lines handled per readiness callback, so one busy client cannot starve
+ * the others. */
+#define CONN_LINES_PER_TURN 256
+
+struct listener {
+	const char *path;
+	bool read_only;
+	int fd;
+	struct event *event;
+};
+
+struct conn {
+	uint64_t id;
+	int fd;
+	bool read_only;
+	struct ucred peer;
+	struct event *read_event;
+	struct event *write_event;
+	struct event *resume_event;	/* lines left buffered after a turn */
+	struct line_reader reader;
+	struct evbuffer *output;
+	int inflight;
+	bool reading;			/* read_event is armed */
+	bool eof;			/* the client closed its side */
+	bool closing;			/* close once output is flushed */
+	bool stalled;			/* complete lines may wait in reader */
+	struct request_list pending;
+	size_t drain_low;
+	void (*drain_fn)(struct conn *, void *);
+	void *drain_arg;
+	TAILQ_ENTRY(conn) entry;
+};
+
+static struct listener listeners[2];
+static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
+static unsigned conn_count;
+static uint64_t conn_next_id = 1;
+
+static void conn_close(struct conn *c);
+static void conn_update_reading(struct conn *c);
+
+/* ------------------------------------------------------------------------
+ * Output */
+
+static void conn_flush(struct conn *c)
+{
+	while (evbuffer_get_length(c->output) > 0) {
+		int n = evbuffer_write(c->output, c->fd);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			log_debug("client %llu: write: %s",
+			    (unsigned long long)c->id, strerror(errno));
+			conn_close(c);
+			return;
+		}
+		if (n == 0)
+			break;
+	}
+	if (evbuffer_get_length(c->output) > 0) {
+		event_add(c->write_event, NULL);
+		return;
+	}
+	event_del(c->write_event);
+	if (c->closing) {
+		conn_close(c);
+		return;
+	}
+	conn_update_reading(c);
+}
+
+static void conn_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	size_t left;
+
+	conn_flush(c);
+	/* c may be gone now; look it up only through the list */
+	TAILQ_FOREACH(c, &conns, entry) {
+		if (c != arg)
+			continue;
+		left = evbuffer_get_length(c->output);
+		if (c->drain_fn != NULL && left < c->drain_low) {
+			void (*fn)(struct conn *, void *) = c->drain_fn;
+
+			c->drain_fn = NULL;
+			fn(c, c->drain_arg);
+		}
+		conn_update_reading(c);
+		break;
+	}
+}
+
+void conn_send_text(struct conn *c, const char *text, size_t len)
+{
+	if (c == NULL || c->fd < 0)
+		return;
+	evbuffer_add(c->output, text, len);
+	evbuffer_add(c->output, "\n", 1);
+	/* written when the loop comes back: replies to pipelined requests
+	 * leave in one write */
+	event_add(c->write_event, NULL);
+}
+
+void conn_send(struct conn *c, json_object *msg)
+{
+	const char *text;
+	size_t len;
+
+	if (c == NULL || c->fd < 0)
+		return;
+	text = json_line_format(msg, &len);
+	conn_send_text(c, text, len);
+}
+
+size_t conn_output_size(const struct conn *c)
+{
+	return evbuffer_get_length(c->output);
+}
+
+void conn_notify_drained(struct conn *c, size_t low,
+    void (*fn)(struct conn *, void *), void *arg)
+{
+	c->drain_low = low;
+	c->drain_fn = fn;
+	c->drain_arg = arg;
+	event_add(c->write_event, NULL);
+}
+
+bool conn_is_read_only(const struct conn *c)
+{
+	return c->read_only;
+}
+
+uint64_t conn_id(const struct conn *c)
+{
+	return c->id;
+}
+
+uid_t conn_peer_uid(const struct conn *c)
+{
+	return c->peer.uid;
+}
+
+pid_t conn_peer_pid(const struct conn *c)
+{
+	return c->peer.pid;
+}
+
+struct request_list *conn_pending(struct conn *c)
+{
+	c->inflight++;
+	return &c->pending;
+}
+
+static void conn_check_finished(struct conn *c)
+{
+	/* After end of file, the client still gets the replies to what it
+	 * sent (a half-closed socket, as `socat` does); a client that closed
+	 * completely is noticed when writing to it fails. */
+	if (c->eof && !c->closing && c->inflight == 0 && !c->stalled) {
+		c->closing = true;
+		event_add(c->write_event, NULL);
+	}
+}
+
+struct request_list *conn_pending_list(struct conn *c)
+{
+	return &c->pending;
+}
+
+void conn_request_done(struct conn *c)
+{
+	c->inflight--;
+	conn_check_finished(c);
+	conn_update_reading(c);
+}
+
+/* ------------------------------------------------------------------------
+ * Input */
+
+static bool conn_may_process(const struct conn *c)
+{
+	return !c->closing && c->inflight < options.max_inflight &&
+	    evbuffer_get_length(c->output) < CONN_OUTPUT_LIMIT;
+}
+
+static bool conn_may_read(const struct conn *c)
+{
+	return !c->eof && conn_may_process(c);
+}
+
+static void conn_process_lines(struct conn *c)
+{
+	uint64_t id = c->id;
+
+	c->stalled = true;
+	for (int n = 0; n < CONN_LINES_PER_TURN; n++) {
+		const char *line;
+		size_t len;
+
+		if (!conn_may_process(c))
+			return;
+		switch (line_reader_next(&c->reader, &line, &len)) {
+		case LINE_PARTIAL:
+			/* at end of file an unterminated last line is dropped */
+			c->stalled = false;
+			return;
+		case LINE_TOO_LONG: {
+			struct err *e = err_new(ERR_INVALID_MESSAGE,
+			    "line longer than %zu bytes", options.max_line);
+			json_object *reply = proto_reply_error(NULL, e);
+
+			conn_send(c, reply);
+			json_object_put(reply);
+			err_free(e);
+			log_info("client %llu: line too long, closing",
+			    (unsigned long long)id);
+			c->closing = true;
+			c->stalled = false;
+			return;
+		}
+		case LINE_READY:
+			if (len == 0)
+				continue;	/* blank lines are not messages */
+			dispatch_line(c, line, len);
+			break;
+		}
+	}
+	/* more may be buffered: conn_update_reading continues next turn */
+}
+
+static void conn_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t n;
+
+	n = line_reader_fill(&c->reader, c->fd);
+	if (n == 0) {
+		c->eof = true;
+	} else if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		log_debug("client %llu: read: %s", (unsigned long long)c->id,
+		    strerror(errno));
+		conn_close(c);
+		return;
+	}
+	conn_process_lines(c);
+	conn_check_finished(c);
+	conn_update_reading(c);
+}
+
+static void conn_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	conn_process_lines(c);
+	conn_check_finished(c);
+	conn_update_reading(c);
+}
+
+static void conn_update_reading(struct conn *c)
+{
+	bool want = conn_may_read(c);
+
+	/* lines buffered while we were not processing */
+	if (conn_may_process(c) && c->stalled)
+		event_active(c->resume_event, EV_TIMEOUT, 0);
+	if (want && !c->reading) {
+		event_add(c->read_event, NULL);
+		c->reading = true;
+	} else if (!want && c->reading) {
+		event_del(c->read_event);
+		c->reading = false;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Connections */
+
+static json_object *server_greeting(bool read_only)
+{
+	json_object *g = json_object_new_object();
+	json_object *msg = json_object_new_object();
+	const libxl_version_info *v = libxl_get_version_info(daemon_ctx);
+	char xen_version[64];
+
+	snprintf(xen_version, sizeof xen_version, "%d.%d%s",
+	    v ? v->xen_version_major : 0, v ? v->xen_version_minor : 0,
+	    v && v->xen_version_extra ? v->xen_version_extra : "");
+	json_object_object_add(g, "server", json_object_new_string("xenlightd"));
+	json_object_object_add(g, "version",
+	    json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(g, "protocol", json_object_new_int(PROTO_VERSION));
+	json_object_object_add(g, "hypervisor",
+	    json_object_new_string(daemon_hypervisor));
+	json_object_object_add(g, "xen_version",
+	    json_object_new_string(xen_version));
+	json_object_object_add(g, "access",
+	    json_object_new_string(read_only ? "read-only" : "full"));
+	json_object_object_add(g, "host", json_object_new_string(daemon_hostname));
+	json_object_object_add(msg, "greeting", g);
+	return msg;
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->drain_fn != NULL) {
+		/* let the owner of the callback forget c too */
+		c->drain_fn = NULL;
+	}
+	dispatch_conn_closed(c, &c->pending);
+	event_conn_closed(c);
+	event_free(c->read_event);
+	event_free(c->write_event);
+	event_free(c->resume_event);
+	evbuffer_free(c->output);
+	line_reader_free(&c->reader);
+	close(c->fd);
+	c->fd = -1;
+	TAILQ_REMOVE(&conns, c, entry);
+	conn_count--;
+	log_debug("client %llu: closed", (unsigned long long)c->id);
+	free(c);
+}
+
+/* A client over --max-clients gets one error line, then is closed: never a
+ * silent hang. */
+static void server_refuse(int fd)
+{
+	struct err *e = err_new(ERR_RESOURCE_LIMIT,
+	    "too many clients (limit %d)", options.max_clients);
+	json_object *reply = proto_reply_error(NULL, e);
+	size_t len;
+	const char *text = json_line_format(reply, &len);
+	struct iovec iov[2] = {
+		{ (void *)text, len }, { "\n", 1 },
+	};
+
+	/* a fresh socket's buffer takes one short line */
+	if (writev(fd, iov, 2) < 0)
+		log_debug("refusing client: %s", strerror(errno));
+	json_object_put(reply);
+	err_free(e);
+	shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+static void server_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct listener *l = arg;
+
+	for (int i = 0; i < 64; i++) {
+		struct conn *c;
+		socklen_t len;
+		json_object *greeting;
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warning("accept on %s: %s", l->path,
+				    strerror(errno));
+			return;
+		}
+		if (conn_count >= (unsigned)options.max_clients) {
+			log_notice("refusing a client on %s: %u clients",
+			    l->path, conn_count);
+			server_refuse(fd);
+			continue;
+		}
+		c = calloc(1, sizeof *c);
+		if (c == NULL)
+			abort();
+		c->id = conn_next_id++;
+		c->fd = fd;
+		c->read_only = l->read_only;
+		len = sizeof c->peer;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0)
+			c->peer.uid = (uid_t)-1;
+		TAILQ_INIT(&c->pending);
+		line_reader_init(&c->reader, options.max_line);
+		c->output = evbuffer_new();
+		c->read_event = event_new(daemon_base, fd, EV_READ | EV_PERSIST,
+		    conn_readable, c);
+		c->write_event = event_new(daemon_base, fd, EV_WRITE,
+		    conn_writable, c);
+		c->resume_event = event_new(daemon_base, -1, 0, conn_resume, c);
+		if (c->output == NULL || c->read_event == NULL ||
+		    c->write_event == NULL || c->resume_event == NULL)
+			abort();
+		TAILQ_INSERT_TAIL(&conns, c, entry);
+		conn_count++;
+		log_debug("client %llu: connected on %s (uid %d, pid %d)",
+		    (unsigned long long)c->id, l->path, (int)c->peer.uid,
+		    (int)c->peer.pid);
+		greeting = server_greeting(c->read_only);
+		conn_send(c, greeting);
+		json_object_put(greeting);
+		conn_update_reading(c);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Listeners */
+
+static int server_listen_one(struct listener *l, mode_t mode, gid_t group)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(l->path) >= sizeof sun.sun_path) {
+		log_critical("socket path too long: %s", l->path);
+		return -1;
+	}
+	strcpy(sun.sun_path, l->path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_critical("socket: %s", strerror(errno));
+		return -1;
+	}
+	/* a socket file left by a daemon that died; the run directory lock
+	 * (main.c) guarantees that no live daemon owns it */
+	unlink(l->path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 ||
+	    chmod(l->path, mode) < 0 ||
+	    (group != (gid_t)-1 && chown(l->path, (uid_t)-1, group) < 0) ||
+	    listen(fd, 128) < 0) {
+		log_critical("cannot listen on %s: %s", l->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	l->fd = fd;
+	l->event = event_new(daemon_base, fd, EV_READ | EV_PERSIST,
+	    server_accept, l);
+	if (l->event == NULL || event_add(l->event, NULL) < 0) {
+		close(fd);
+		return -1;
+	}
+	log_info("listening on %s (%s)", l->path,
+	    l->read_only ? "read-only" : "full access");
+	return 0;
+}
+
+int server_listen(void)
+{
+	bool grouped = options.group != NULL;
+
+	listeners[0] = (struct listener){ options.socket_path, false, -1, NULL };
+	listeners[1] = (struct listener){ options.ro_socket_path, true, -1, NULL };
+	if (server_listen_one(&listeners[0], grouped ? 0660 : 0600,
+	    grouped ? options.group_id : (gid_t)-1) < 0)
+		return -1;
+	if (server_listen_one(&listeners[1], 0666, (gid_t)-1) < 0)
+		return -1;
+	return 0;
+}
+
+void server_stop_listening(void)
+{
+	for (int i = 0; i < 2; i++) {
+		struct listener *l = &listeners[i];
+
+		if (l->fd < 0)
+			continue;
+		event_free(l->event);
+		l->event = NULL;
+		close(l->fd);
+		l->fd = -1;
+		unlink(l->path);
+	}
+}
+
+void server_close_all(void)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&conns)) != NULL) {
+		/* one last non-blocking attempt at what is queued */
+		if (evbuffer_get_length(c->output) > 0)
+			evbuffer_write(c->output, c->fd);
+		conn_close(c);
+	}
+}
+
+unsigned server_client_count(void)
+{
+	return conn_count;
+}

@@ -1,0 +1,348 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "daemon/domain-config.h"
+#include "daemon/domain.h"
+#include "daemon/fileio.h"
+#include "daemon/fsutil.h"
+#include "daemon/log.h"
+#include "daemon/store.h"
+#include "proto/json-line.h"
+#include "proto/schema.h"
+
+#define DEFINITION_MAX (16 * 1024 * 1024)
+#define JOURNAL_RECORD_MAX (1024 * 1024)
+
+static char *store_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *store_path(const char *fmt, ...)
+{
+	va_list ap;
+	char *path;
+
+	va_start(ap, fmt);
+	if (vasprintf(&path, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return path;
+}
+
+int store_init(void)
+{
+	const char *dirs[] = { "domains", "save", "dump" };
+
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		char *path = store_path("%s/%s", options.statedir, dirs[i]);
+		int rc = fsutil_mkdirs(path, 0700);
+
+		if (rc < 0) {
+			log_critical("cannot create %s: %s", path, strerror(-rc));
+			free(path);
+			return -1;
+		}
+		free(path);
+	}
+	{
+		char *path = store_path("%s/jobs", options.rundir);
+		int rc = fsutil_mkdirs(path, 0700);
+
+		if (rc < 0) {
+			log_critical("cannot create %s: %s", path, strerror(-rc));
+			free(path);
+			return -1;
+		}
+		free(path);
+	}
+	return 0;
+}
+
+/* Files of dir ending in suffix; partial files a crash left behind are
+ * removed: they never were complete. */
+static void store_scan(const char *dir, const char *suffix,
+    void (*fn)(const char *path, void *arg), void *arg)
+{
+	DIR *d = opendir(dir);
+	struct dirent *entry;
+
+	if (d == NULL) {
+		log_error("cannot read %s: %s", dir, strerror(errno));
+		return;
+	}
+	while ((entry = readdir(d)) != NULL) {
+		size_t n = strlen(entry->d_name), m = strlen(suffix);
+		char *path;
+
+		if (fsutil_is_partial_name(entry->d_name)) {
+			path = store_path("%s/%s", dir, entry->d_name);
+			log_notice("removing %s, left incomplete by a crash", path);
+			unlink(path);
+			free(path);
+			continue;
+		}
+		if (entry->d_name[0] == '.' || n <= m ||
+		    strcmp(entry->d_name + n - m, suffix) != 0)
+			continue;
+		path = store_path("%s/%s", dir, entry->d_name);
+		fn(path, arg);
+		free(path);
+	}
+	closedir(d);
+}
+
+static json_object *store_read_json(const char *path, size_t max)
+{
+	struct err *e = NULL;
+	json_object *obj;
+	size_t len;
+	int error;
+	char *text = fsutil_read_file(path, max, &len, &error);
+
+	if (text == NULL) {
+		log_error("cannot read %s: %s", path, strerror(error));
+		return NULL;
+	}
+	obj = json_line_parse(text, len, &e);
+	if (obj == NULL) {
+		log_error("%s: %s", path, e->desc);
+		err_free(e);
+	}
+	free(text);
+	return obj;
+}
+
+/* ------------------------------------------------------------------------
+ * Definitions: {"name","uuid","autostart","config":{libxl JSON}} */
+
+struct store_load {
+	void (*fn)(const char *, const libxl_uuid *, bool,
+	    libxl_domain_config *, void *);
+	void *arg;
+};
+
+static void store_load_one(const char *path, void *arg)
+{
+	struct store_load *load = arg;
+	json_object *obj = store_read_json(path, DEFINITION_MAX), *config;
+	const char *name, *uuid_text;
+	libxl_domain_config *dc;
+	libxl_uuid uuid;
+	struct err *e;
+
+	if (obj == NULL)
+		return;
+	name = arg_string(obj, "name");
+	uuid_text = arg_string(obj, "uuid");
+	if (name == NULL || !schema_valid_domain_name(name) ||
+	    uuid_text == NULL || libxl_uuid_from_string(&uuid, uuid_text) != 0 ||
+	    !json_object_object_get_ex(obj, "config", &config)) {
+		log_error("%s: not a domain definition; ignored", path);
+		json_object_put(obj);
+		return;
+	}
+	dc = malloc(sizeof *dc);
+	if (dc == NULL)
+		abort();
+	libxl_domain_config_init(dc);
+	e = domain_config_from_json_object(daemon_ctx, config, dc);
+	if (e != NULL) {
+		log_error("%s: %s; ignored", path, e->desc);
+		err_free(e);
+		libxl_domain_config_dispose(dc);
+		free(dc);
+		json_object_put(obj);
+		return;
+	}
+	load->fn(name, &uuid, arg_bool(obj, "autostart", false), dc, load->arg);
+	json_object_put(obj);
+}
+
+void store_load_definitions(void (*fn)(const char *name,
+    const libxl_uuid *uuid, bool autostart, libxl_domain_config *config,
+    void *arg), void *arg)
+{
+	struct store_load load = { fn, arg };
+	char *dir = store_path("%s/domains", options.statedir);
+
+	store_scan(dir, ".json", store_load_one, &load);
+	free(dir);
+}
+
+struct store_write {
+	char *path;
+	char *text;		/* NULL: remove */
+	size_t len;
+	int error;
+	store_done_fn *done;
+	void *arg;
+};
+
+static void store_write_work(void *arg)
+{
+	struct store_write *w = arg;
+
+	if (w->text != NULL) {
+		w->error = -fsutil_atomic_write(w->path, w->text, w->len, 0600,
+		    true);
+	} else if (unlink(w->path) < 0 && errno != ENOENT) {
+		w->error = errno;
+	} else {
+		w->error = -fsutil_fsync_parent(w->path);
+	}
+}
+
+static void store_write_done(void *arg)
+{
+	struct store_write *w = arg;
+	struct err *e = NULL;
+
+	if (w->error != 0) {
+		e = err_new(ERR_IO, "cannot %s %s: %s",
+		    w->text ? "write" : "remove", w->path, strerror(w->error));
+		log_error("%s", e->desc);
+	}
+	if (w->done != NULL)
+		w->done(w->arg, e);
+	else
+		err_free(e);
+	free(w->path);
+	free(w->text);
+	free(w);
+}
+
+static char *store_definition_path(const struct domain *d)
+{
+	return store_path("%s/domains/%s.json", options.statedir, d->uuid_text);
+}
+
+void store_save_definition(struct domain *d, store_done_fn *done, void *arg)
+{
+	struct store_write *w = calloc(1, sizeof *w);
+	json_object *obj = json_object_new_object(), *config = NULL;
+	char *config_text;
+	struct err *e = NULL;
+	const char *text;
+
+	if (w == NULL)
+		abort();
+	config_text = domain_config_to_json_line(daemon_ctx, d->config);
+	if (config_text != NULL)
+		config = json_line_parse(config_text, strlen(config_text), &e);
+	free(config_text);
+	if (config == NULL) {
+		if (e == NULL)
+			e = err_new(ERR_INTERNAL, "cannot serialise the config");
+		json_object_put(obj);
+		free(w);
+		done(arg, e);
+		return;
+	}
+	json_object_object_add(obj, "name", json_object_new_string(d->name));
+	json_object_object_add(obj, "uuid", json_object_new_string(d->uuid_text));
+	json_object_object_add(obj, "autostart",
+	    json_object_new_boolean(d->autostart));
+	json_object_object_add(obj, "config", config);
+	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	w->text = strdup(text);
+	w->len = strlen(w->text);
+	w->path = store_definition_path(d);
+	w->done = done;
+	w->arg = arg;
+	json_object_put(obj);
+	fileio_submit(store_write_work, store_write_done, w);
+}
+
+void store_remove_definition(struct domain *d, store_done_fn *done, void *arg)
+{
+	struct store_write *w = calloc(1, sizeof *w);
+
+	if (w == NULL)
+		abort();
+	w->path = store_definition_path(d);
+	w->done = done;
+	w->arg = arg;
+	fileio_submit(store_write_work, store_write_done, w);
+}
+
+char *store_managed_save_path(const struct domain *d)
+{
+	return store_path("%s/save/%s.save", options.statedir, d->uuid_text);
+}
+
+char *store_dump_path(const struct domain *d)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	return store_path("%s/dump/%s-%s.core", options.statedir, d->name,
+	    stamp);
+}
+
+/* ------------------------------------------------------------------------
+ * Job journal.  The run directory holds runtime state: it must survive a
+ * daemon crash (the page cache does), not a host crash (which takes the
+ * domains with it), so records are renamed into place without fsync and
+ * the loop does not wait for the disk. */
+
+void store_journal_write(uint64_t id, json_object *record)
+{
+	char *path = store_path("%s/jobs/%" PRIu64 ".json", options.rundir, id);
+	size_t len;
+	const char *text = json_line_format(record, &len);
+	int rc = fsutil_atomic_write(path, text, len, 0600, false);
+
+	if (rc < 0)
+		log_error("cannot write job journal %s: %s", path, strerror(-rc));
+	free(path);
+}
+
+void store_journal_remove(uint64_t id)
+{
+	char *path = store_path("%s/jobs/%" PRIu64 ".json", options.rundir, id);
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_error("cannot remove %s: %s", path, strerror(errno));
+	free(path);
+}
+
+struct store_journal_load {
+	void (*fn)(json_object *, void *);
+	void *arg;
+};
+
+static void store_journal_one(const char *path, void *arg)
+{
+	struct store_journal_load *load = arg;
+	json_object *record = store_read_json(path, JOURNAL_RECORD_MAX);
+
+	if (record == NULL) {
+		/* renamed into place whole, so this is damage from outside */
+		log_error("%s: unreadable job record removed", path);
+		unlink(path);
+		return;
+	}
+	load->fn(record, load->arg);
+	json_object_put(record);
+}
+
+void store_journal_load(void (*fn)(json_object *record, void *arg), void *arg)
+{
+	struct store_journal_load load = { fn, arg };
+	char *dir = store_path("%s/jobs", options.rundir);
+
+	store_scan(dir, ".json", store_journal_one, &load);
+	free(dir);
+}
