@@ -134,8 +134,7 @@ static void dump_give_up(struct job *job, int rc)
 		    "libxl error %d", job->domain_name, rc);
 	else if (dj->paused_by_us)
 		event_emit_domain("DOMAIN_RESUMED", job->domain, NULL);
-	job_fail(job, dj->failure);
-	dj->failure = NULL;
+	job_fail_taking(job, &dj->failure);
 }
 
 static void dump_fail(struct job *job, struct err *e)

@@ -50,7 +50,7 @@ struct create_job *create_job_new(const libxl_domain_config *config,
 	if (config != NULL)
 		libxl_domain_config_copy(daemon_ctx, &c->config,
 		    (libxl_domain_config *)config);
-	c->domid = DOMID_INVALID;
+	c->domid = DOMID_NONE;
 	c->paused = paused;
 	c->restore_fd = -1;
 	return c;
@@ -61,7 +61,7 @@ struct err *lifecycle_check_memory(libxl_domain_config *config)
 	uint64_t need = 0, free_kib = 0;
 	int rc;
 
-	rc = libxl_domain_need_memory(daemon_ctx, config, DOMID_INVALID, &need);
+	rc = libxl_domain_need_memory(daemon_ctx, config, DOMID_NONE, &need);
 	if (rc != 0)
 		return err_add_data(err_new(ERR_HYPERVISOR, "cannot compute the "
 		    "memory the domain needs: libxl error %d", rc),
@@ -90,15 +90,14 @@ static void create_cleaned(struct job *job, int rc)
 		log_error("domain %s: cannot destroy the half-built domain %"
 		    PRIu32 ": libxl error %d", job->domain_name, c->domid, rc);
 	lifecycle_domain_gone(job->domain);
-	job_fail(job, c->failure);
-	c->failure = NULL;
+	job_fail_taking(job, &c->failure);
 }
 
 void create_fail(struct job *job, struct err *e)
 {
 	struct create_job *c = job->data;
 
-	if (c->domid == DOMID_INVALID || c->domid == 0) {
+	if (c->domid == DOMID_NONE || c->domid == 0) {
 		lifecycle_domain_gone(job->domain);
 		job_fail(job, e);
 		return;

@@ -165,6 +165,8 @@ static void restore_have_header(void *arg)
 	}
 	savefile_header_dispose(&r->header);
 	free(r);
+	/* a fresh domid: an image from xl -D would ask for its old one */
+	c->config.c_info.domid = 0;
 	if (e == NULL && job->abort_requested)
 		e = err_new(ERR_ABORTED, "aborted before it started");
 	if (e == NULL)

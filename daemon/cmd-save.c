@@ -100,9 +100,7 @@ static void save_stop_progress(struct save_job *s)
 static void save_give_up(struct job *job)
 {
 	struct save_job *s = job->data;
-
-	job_fail(job, s->failure);
-	s->failure = NULL;
+	job_fail_taking(job, &s->failure);
 }
 
 static void save_repaused(struct job *job, int rc)
@@ -341,6 +339,8 @@ static void save_have_config(struct job *job, int rc)
 		save_fail(job, err_new(ERR_ABORTED, "aborted"));
 		return;
 	}
+	/* like xl: the image does not ask for this domid back */
+	s->config.c_info.domid = 0;
 	json = libxl_domain_config_to_json(daemon_ctx, &s->config);
 	if (json == NULL) {
 		save_fail(job, err_new(ERR_INTERNAL,

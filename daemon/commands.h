@@ -20,6 +20,7 @@ extern const struct command cmd_domain_info;
 extern const struct command cmd_domain_config;
 /* cmd-stats.c */
 extern const struct command cmd_domain_stats;
+void stats_close(void);
 /* cmd-job.c */
 extern const struct command cmd_job_list;
 extern const struct command cmd_job_info;
@@ -69,6 +70,7 @@ extern const struct job_type domain_set_maxmem_job;
 extern const struct job_type domain_set_vcpus_job;
 extern const struct job_type domain_pin_vcpu_job;
 extern const struct job_type domain_sched_set_job;
+struct err *tune_parse_cpus(const char *text, int max_cpus, libxl_bitmap *map);
 /* cmd-device.c */
 extern const struct command cmd_domain_disk_attach;
 extern const struct command cmd_domain_disk_detach;

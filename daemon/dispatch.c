@@ -38,6 +38,22 @@ const struct command *const command_table[] = {
 	&cmd_domain_destroy,
 	&cmd_domain_pause,
 	&cmd_domain_unpause,
+	&cmd_domain_stats,
+	&cmd_domain_set_memory,
+	&cmd_domain_set_maxmem,
+	&cmd_domain_set_vcpus,
+	&cmd_domain_pin_vcpu,
+	&cmd_domain_sched_get,
+	&cmd_domain_sched_set,
+	&cmd_domain_disk_attach,
+	&cmd_domain_disk_detach,
+	&cmd_domain_nic_attach,
+	&cmd_domain_nic_detach,
+	&cmd_domain_save,
+	&cmd_domain_restore,
+	&cmd_domain_managed_save,
+	&cmd_domain_managed_save_remove,
+	&cmd_domain_dump,
 	NULL
 };
 
@@ -53,6 +69,21 @@ const struct job_type *const job_type_table[] = {
 	&domain_shutdown_job,
 	&domain_reboot_job,
 	&domain_destroy_job,
+	&domain_resume_job,
+	&domain_set_memory_job,
+	&domain_set_maxmem_job,
+	&domain_set_vcpus_job,
+	&domain_pin_vcpu_job,
+	&domain_sched_set_job,
+	&domain_disk_attach_job,
+	&domain_disk_detach_job,
+	&domain_nic_attach_job,
+	&domain_nic_detach_job,
+	&domain_save_job,
+	&domain_managed_save_job,
+	&domain_managed_save_remove_job,
+	&domain_restore_job,
+	&domain_dump_job,
 	NULL
 };
 
@@ -109,7 +140,7 @@ static void dispatch_refuse(struct conn *c, json_object *id, struct err *e)
 static void request_free(struct request *req)
 {
 	if (req->conn != NULL) {
-		TAILQ_REMOVE(conn_pending_list(req->conn), req, conn_entry);
+		TAILQ_REMOVE(conn_pending(req->conn), req, conn_entry);
 		conn_request_done(req->conn);
 	}
 	if (req->wait_timeout != NULL)
@@ -191,6 +222,7 @@ void dispatch_line(struct conn *c, const char *line, size_t len)
 	req->lock_wait_ms = msg.has_lock_wait ? msg.lock_wait_ms :
 	    options.lock_wait_ms;
 	gettimeofday(&req->received, NULL);
+	conn_request_started(c);
 	TAILQ_INSERT_TAIL(conn_pending(c), req, conn_entry);
 	if (command->kind != COMMAND_QUERY)
 		log_info("client %llu (uid %d): %s", (unsigned long long)conn_id(c),

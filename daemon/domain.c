@@ -94,7 +94,7 @@ struct domain *domain_add(const char *name, const libxl_uuid *uuid)
 	libxl_uuid_copy(daemon_ctx, &d->uuid, uuid);
 	snprintf(d->uuid_text, sizeof d->uuid_text, LIBXL_UUID_FMT,
 	    LIBXL_UUID_BYTES(d->uuid));
-	d->domid = DOMID_INVALID;
+	d->domid = DOMID_NONE;
 	d->shutdown_reason = -1;
 	d->registered = true;
 	d->refs = 1;			/* the registry's */
@@ -152,7 +152,7 @@ void domain_forget_if_unused(struct domain *d)
 
 bool domain_is_running(const struct domain *d)
 {
-	return d->domid != DOMID_INVALID;
+	return d->domid != DOMID_NONE;
 }
 
 void domain_set_running(struct domain *d, uint32_t domid)
@@ -185,7 +185,7 @@ void domain_set_stopped(struct domain *d)
 		libxl_evdisable_domain_death(daemon_ctx, d->death_watch);
 	d->death_watch = NULL;
 	HASH_DELETE(hh_domid, by_domid, d);
-	d->domid = DOMID_INVALID;
+	d->domid = DOMID_NONE;
 }
 
 void domain_rearm_death_watch(struct domain *d)

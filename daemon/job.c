@@ -772,7 +772,8 @@ static void job_free(struct job *job)
 		event_free(job->deadline);
 	if (job->watch_timer != NULL)
 		event_free(job->watch_timer);
-	event_free(job->step_event);
+	if (job->step_event != NULL)
+		event_free(job->step_event);
 	if (job->data != NULL && job->type->free_data != NULL)
 		job->type->free_data(job->data);
 	json_object_put(job->args);
@@ -805,7 +806,6 @@ static void job_finish(struct job *job, json_object *result, struct err *e)
 		event_free(job->deadline);
 		job->deadline = NULL;
 	}
-	event_del(job->step_event);
 	job->step_next = NULL;
 	job_unwatch_domain(job);
 	job->result = result;
@@ -826,6 +826,11 @@ static void job_finish(struct job *job, json_object *result, struct err *e)
 		job->type->free_data(job->data);
 		job->data = NULL;
 	}
+	/* history keeps what job-info shows, nothing more */
+	json_object_put(job->args);
+	job->args = NULL;
+	event_free(job->step_event);
+	job->step_event = NULL;
 	TAILQ_REMOVE(&active_jobs, job, list_entry);
 	active_count--;
 	TAILQ_INSERT_TAIL(&finished_jobs, job, list_entry);
@@ -858,6 +863,14 @@ void job_complete(struct job *job, json_object *result)
 
 void job_fail(struct job *job, struct err *e)
 {
+	job_finish(job, NULL, e);
+}
+
+void job_fail_taking(struct job *job, struct err **slot)
+{
+	struct err *e = *slot;
+
+	*slot = NULL;
 	job_finish(job, NULL, e);
 }
 
@@ -1006,7 +1019,6 @@ static void job_recover_one(json_object *record, void *arg)
 	job->type = type;
 	job->state = state;
 	TAILQ_INIT(&job->waiters);
-	job->step_event = event_new(daemon_base, -1, 0, job_step_ready, job);
 	snprintf(job->domain_name, sizeof job->domain_name, "%s",
 	    domain ? domain : "");
 	job_timeval_from(record, "created_us", &job->created);

@@ -143,6 +143,9 @@ void job_set_journal(struct job *job, const char *key, json_object *value);
 /* The end.  result/e are taken. */
 void job_complete(struct job *job, json_object *result);
 void job_fail(struct job *job, struct err *e);
+/* job_fail with an error kept in the job's own data: the slot is cleared
+ * before job_fail frees that data. */
+void job_fail_taking(struct job *job, struct err **slot);
 /* libxl's rc as an error value: Aborted for ERROR_ABORTED, IOError when
  * libxl logged an I/O errno for the job's domain, ResourceLimit for
  * ERROR_NOMEM, HypervisorError with data.libxl_error otherwise. */

@@ -73,7 +73,7 @@ static libxl_action_on_shutdown lifecycle_action(const struct domain *d,
  * inspection, and a fresh one starts under the old identity. */
 static void lifecycle_rename_restart(struct domain *d)
 {
-	char name[80], stamp[32];
+	char name[128], stamp[32], suffix[40];
 	time_t now = time(NULL);
 	struct tm tm;
 	libxl_domain_create_info info;
@@ -84,7 +84,8 @@ static void lifecycle_rename_restart(struct domain *d)
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-	snprintf(name, sizeof name, "%.40s-%s", d->name, stamp);
+	snprintf(suffix, sizeof suffix, "-%s", stamp);
+	snprintf(name, sizeof name, "%s%s", d->name, suffix);
 	if (!schema_valid_domain_name(name) || domain_find_name(name) != NULL) {
 		log_error("domain %s: cannot rename it to %s; restarting it "
 		    "instead", d->name, name);
@@ -94,8 +95,10 @@ static void lifecycle_rename_restart(struct domain *d)
 	libxl_domain_create_info_init(&info);
 	info.name = strdup(d->name);
 	libxl_uuid_generate(&fresh);
-	/* libxl_domain_preserve appends the suffix to the name */
-	rc = libxl_domain_preserve(daemon_ctx, domid, &info, stamp, fresh);
+	/* libxl_domain_preserve appends the suffix to the name and records
+	 * the new UUID in xenstore (the hypervisor keeps reporting the old
+	 * one: our registry knows the kept domain by its domid) */
+	rc = libxl_domain_preserve(daemon_ctx, domid, &info, suffix, fresh);
 	libxl_domain_create_info_dispose(&info);
 	if (rc != 0) {
 		log_error("domain %s: cannot preserve it (libxl error %d); "

@@ -1,5 +1,53 @@
 # daemon/: xenlightd
 sbin_PROGRAMS += daemon/xenlightd
-daemon_xenlightd_SOURCES = daemon/main.c
-daemon_xenlightd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS)
-daemon_xenlightd_LDADD = proto/libproto.la $(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) $(XLUTIL_LIBS) $(PTHREAD_LIBS)
+daemon_xenlightd_SOURCES = \
+	daemon/main.c daemon/daemon.h daemon/xl-compat.h \
+	daemon/log.c daemon/log.h \
+	daemon/loop.c daemon/loop.h \
+	daemon/fileio.c daemon/fileio.h \
+	daemon/fsutil.c daemon/fsutil.h \
+	daemon/server.c daemon/server.h \
+	daemon/dispatch.c daemon/command.h daemon/commands.h \
+	daemon/domain.c daemon/domain.h \
+	daemon/job.c daemon/job.h \
+	daemon/event.c daemon/event.h \
+	daemon/store.c daemon/store.h \
+	daemon/lifecycle.c daemon/lifecycle.h \
+	daemon/create.h daemon/restore.h daemon/dump.h \
+	daemon/cmd-host.c \
+	daemon/cmd-domain-query.c \
+	daemon/cmd-job.c \
+	daemon/cmd-events.c \
+	daemon/cmd-define.c \
+	daemon/cmd-lifecycle.c \
+	daemon/cmd-power.c \
+	daemon/cmd-destroy.c \
+	daemon/cmd-save.c \
+	daemon/cmd-restore.c \
+	daemon/cmd-dump.c \
+	daemon/cmd-tune.c \
+	daemon/cmd-device.c \
+	daemon/cmd-stats.c
+daemon_xenlightd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
+	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENSTAT_CFLAGS) $(LIBBSD_CFLAGS)
+daemon_xenlightd_LDADD = daemon/libxlcfg.la proto/libproto.la \
+	$(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) $(XLUTIL_LIBS) \
+	$(XENSTAT_LIBS) \
+	$(LIBBSD_LIBS) $(PTHREAD_LIBS)
+
+# libxl's core dump is synchronous inside its call: it runs in this helper
+pkglibexec_PROGRAMS += daemon/xenlightd-dump-helper
+daemon_xenlightd_dump_helper_SOURCES = daemon/dump-helper.c daemon/dump.h
+daemon_xenlightd_dump_helper_CFLAGS = $(AM_CFLAGS) $(XENLIGHT_CFLAGS)
+daemon_xenlightd_dump_helper_LDADD = $(XENLIGHT_LIBS)
+
+# xl config parsing, libxl JSON configs and xl's save file header
+# (a convenience library; its users also link proto/libproto.la).
+noinst_LTLIBRARIES += daemon/libxlcfg.la
+daemon_libxlcfg_la_SOURCES = \
+	daemon/xl-config.c daemon/xl-config.h \
+	daemon/domain-config.c daemon/domain-config.h \
+	daemon/savefile.c daemon/savefile.h
+daemon_libxlcfg_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) \
+	$(XLUTIL_CFLAGS)
+daemon_libxlcfg_la_LIBADD = $(JSONC_LIBS) $(XENLIGHT_LIBS) $(XLUTIL_LIBS)

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "daemon/domain.h"
 #include "daemon/event.h"
@@ -698,6 +699,7 @@ int main(int argc, char **argv)
 
 	/* teardown, in the reverse order */
 	server_close_all();
+	stats_close();
 	domain_registry_free();
 	job_free_all();
 	event_libxl_detach();

@@ -50,6 +50,8 @@ struct conn {
 	bool eof;			/* the client closed its side */
 	bool closing;			/* close once output is flushed */
 	bool stalled;			/* complete lines may wait in reader */
+	bool linger;			/* drain input before closing */
+	struct event *linger_timer;
 	struct request_list pending;
 	size_t drain_low;
 	void (*drain_fn)(struct conn *, void *);
@@ -64,6 +66,7 @@ static uint64_t conn_next_id = 1;
 
 static void conn_close(struct conn *c);
 static void conn_update_reading(struct conn *c);
+static void conn_linger(struct conn *c);
 
 /* ------------------------------------------------------------------------
  * Output */
@@ -89,6 +92,10 @@ static void conn_flush(struct conn *c)
 		return;
 	}
 	event_del(c->write_event);
+	if (c->closing && c->linger) {
+		conn_linger(c);
+		return;
+	}
 	if (c->closing) {
 		conn_close(c);
 		return;
@@ -176,8 +183,12 @@ pid_t conn_peer_pid(const struct conn *c)
 
 struct request_list *conn_pending(struct conn *c)
 {
-	c->inflight++;
 	return &c->pending;
+}
+
+void conn_request_started(struct conn *c)
+{
+	c->inflight++;
 }
 
 static void conn_check_finished(struct conn *c)
@@ -189,11 +200,6 @@ static void conn_check_finished(struct conn *c)
 		c->closing = true;
 		event_add(c->write_event, NULL);
 	}
-}
-
-struct request_list *conn_pending_list(struct conn *c)
-{
-	return &c->pending;
 }
 
 void conn_request_done(struct conn *c)
@@ -244,6 +250,7 @@ static void conn_process_lines(struct conn *c)
 			log_info("client %llu: line too long, closing",
 			    (unsigned long long)id);
 			c->closing = true;
+			c->linger = true;
 			c->stalled = false;
 			return;
 		}
@@ -331,6 +338,42 @@ static json_object *server_greeting(bool read_only)
 	return msg;
 }
 
+/* Closing a socket that still has unread input makes the kernel send a
+ * reset, which can destroy the error line we just sent: say goodbye with
+ * a half-close, swallow what the client still sends, then close. */
+#define CONN_LINGER_SECONDS 2
+
+static void conn_linger_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	char scratch[65536];
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		conn_close(c);
+		return;
+	}
+	do {
+		n = read(fd, scratch, sizeof scratch);
+	} while (n > 0);
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		conn_close(c);
+}
+
+static void conn_linger(struct conn *c)
+{
+	struct timeval tv = { CONN_LINGER_SECONDS, 0 };
+
+	if (c->linger_timer != NULL)
+		return;
+	shutdown(c->fd, SHUT_WR);
+	event_del(c->read_event);
+	c->reading = false;
+	c->linger_timer = event_new(daemon_base, c->fd, EV_READ | EV_PERSIST,
+	    conn_linger_read, c);
+	event_add(c->linger_timer, &tv);
+}
+
 static void conn_close(struct conn *c)
 {
 	if (c->drain_fn != NULL) {
@@ -342,6 +385,8 @@ static void conn_close(struct conn *c)
 	event_free(c->read_event);
 	event_free(c->write_event);
 	event_free(c->resume_event);
+	if (c->linger_timer != NULL)
+		event_free(c->linger_timer);
 	evbuffer_free(c->output);
 	line_reader_free(&c->reader);
 	close(c->fd);

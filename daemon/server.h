@@ -29,12 +29,10 @@ bool conn_is_read_only(const struct conn *c);
 uint64_t conn_id(const struct conn *c);
 uid_t conn_peer_uid(const struct conn *c);
 pid_t conn_peer_pid(const struct conn *c);
-/* The requests of c that have no reply yet (the dispatcher's list):
- * conn_pending() counts one more request in flight, conn_pending_list()
- * only looks. */
+/* The requests of c that have no reply yet (the dispatcher's list). */
 struct request_list *conn_pending(struct conn *c);
-struct request_list *conn_pending_list(struct conn *c);
-/* Called by the dispatcher when a request of c got its reply. */
+/* The dispatcher counts requests in flight, for --max-inflight. */
+void conn_request_started(struct conn *c);
 void conn_request_done(struct conn *c);
 /* fn(c, arg) is called once, when c's queued output drops below low bytes. */
 void conn_notify_drained(struct conn *c, size_t low,

@@ -11,7 +11,8 @@
 #include <libxl_utils.h>
 #include <libxl_event.h>
 
-/* libxl's INVALID_DOMID is the int ~0: compare domids with this */
-#define DOMID_INVALID ((uint32_t)~0U)
+/* No domain (libxl's INVALID_DOMID is the int ~0; Xen's own DOMID_INVALID
+ * is another value): compare domids with this */
+#define DOMID_NONE ((uint32_t)~0U)
 
 #endif

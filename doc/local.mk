@@ -1,1 +1,2 @@
-# doc/ build fragment
+# doc/: the protocol reference, the simulator, the operator's guide, man pages
+dist_doc_DATA += doc/protocol.md doc/simulator.md

@@ -4,3 +4,14 @@ include tests/unit/local.mk
 include tests/func/local.mk
 include tests/fuzz/local.mk
 include tests/xen/local.mk
+
+# Every test finds the build through this (functional tests start
+# daemon/xenlightd and preload sim/.libs/libxenlight-sim.so).
+AM_TESTS_ENVIRONMENT = XENLIGHTD_BUILDDIR='$(abs_top_builddir)'; \
+	export XENLIGHTD_BUILDDIR;
+if SANITIZERS
+# the simulator is preloaded before the ASan runtime the daemon links
+AM_TESTS_ENVIRONMENT += ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1; \
+	export ASAN_OPTIONS; UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
+	export UBSAN_OPTIONS;
+endif

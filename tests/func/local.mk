@@ -1,1 +1,30 @@
 # tests/func build fragment
+
+# Functional tests: the daemon on the simulator, one private directory per
+# test.  XENLIGHTD_TEST_WRAPPER (e.g. "valgrind --error-exitcode=99 -q")
+# runs the daemon under a tool.
+if HAVE_CRITERION
+noinst_LTLIBRARIES += tests/func/libharness.la
+tests_func_libharness_la_SOURCES = tests/func/harness.c tests/func/harness.h
+tests_func_libharness_la_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAGS)
+
+FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs \
+	tests/func/test-lifecycle tests/func/test-events
+check_PROGRAMS += $(FUNC_TESTS)
+TESTS += $(FUNC_TESTS)
+endif
+FUNC_LDADD = tests/func/libharness.la client/libxlctl.la proto/libproto.la \
+	$(CRITERION_LIBS) $(JSONC_LIBS)
+FUNC_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAGS)
+tests_func_test_protocol_SOURCES = tests/func/test-protocol.c
+tests_func_test_protocol_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_protocol_LDADD = $(FUNC_LDADD)
+tests_func_test_jobs_SOURCES = tests/func/test-jobs.c
+tests_func_test_jobs_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_jobs_LDADD = $(FUNC_LDADD)
+tests_func_test_lifecycle_SOURCES = tests/func/test-lifecycle.c
+tests_func_test_lifecycle_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_lifecycle_LDADD = $(FUNC_LDADD)
+tests_func_test_events_SOURCES = tests/func/test-events.c
+tests_func_test_events_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_events_LDADD = $(FUNC_LDADD)

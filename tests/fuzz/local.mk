@@ -1,1 +1,56 @@
 # tests/fuzz build fragment
+
+# libFuzzer harnesses for the xl config parser and the save file header.
+# Built on demand with clang (not by `make`/`make check`):
+#   make fuzz                       build them into tests/fuzz/
+#   make fuzz-run [FUZZ_SECONDS=60] run each for FUZZ_SECONDS (the xl config
+#                                   one twice: with leak checks, then with
+#                                   the libxlutil agreement oracle)
+# They compile the sources directly with -fsanitize=fuzzer,address,undefined
+# and link the system libxenlight/libxlutil/json-c (not instrumented).
+XLCFG_FUZZ_CC = clang
+XLCFG_FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+XLCFG_FUZZ_CPPFLAGS = -I$(top_srcdir) -I$(top_builddir) $(JSONC_CFLAGS) \
+	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENCONTROL_CFLAGS) \
+	$(XENSTORE_CFLAGS)
+XLCFG_FUZZ_PROTO = $(top_srcdir)/proto/err.c $(top_srcdir)/proto/json-line.c
+XLCFG_FUZZ_XL_CONFIG_SRC = $(top_srcdir)/tests/fuzz/fuzz-xl-config.c \
+	$(top_srcdir)/daemon/xl-config.c $(top_srcdir)/daemon/domain-config.c \
+	$(top_srcdir)/tests/unit/fake-xen-handles.c $(XLCFG_FUZZ_PROTO)
+XLCFG_FUZZ_SAVEFILE_SRC = $(top_srcdir)/tests/fuzz/fuzz-savefile-header.c \
+	$(top_srcdir)/daemon/savefile.c $(XLCFG_FUZZ_PROTO)
+FUZZ_SECONDS = 60
+
+tests/fuzz/fuzz-xl-config: $(XLCFG_FUZZ_XL_CONFIG_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(XLCFG_FUZZ_CC) $(XLCFG_FUZZ_FLAGS) $(XLCFG_FUZZ_CPPFLAGS) -o $@ \
+	    $(XLCFG_FUZZ_XL_CONFIG_SRC) $(XLUTIL_LIBS) $(XENLIGHT_LIBS) \
+	    $(JSONC_LIBS)
+
+tests/fuzz/fuzz-savefile-header: $(XLCFG_FUZZ_SAVEFILE_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(XLCFG_FUZZ_CC) $(XLCFG_FUZZ_FLAGS) $(XLCFG_FUZZ_CPPFLAGS) -o $@ \
+	    $(XLCFG_FUZZ_SAVEFILE_SRC) $(JSONC_LIBS)
+
+# Prerequisite-only rules, so other harnesses can hang off fuzz/fuzz-run.
+fuzz: fuzz-xlcfg
+fuzz-run: fuzz-run-xlcfg
+fuzz-xlcfg: tests/fuzz/fuzz-xl-config tests/fuzz/fuzz-savefile-header
+fuzz-run-xlcfg: fuzz-xlcfg
+	@$(MKDIR_P) tests/fuzz/corpus/xl-config tests/fuzz/corpus/savefile-header
+	tests/fuzz/fuzz-xl-config -max_total_time=$(FUZZ_SECONDS) \
+	    -dict=$(top_srcdir)/tests/fuzz/xl-config.dict \
+	    tests/fuzz/corpus/xl-config $(top_srcdir)/tests/fuzz/seeds/xl-config
+	FUZZ_XLU_ORACLE=1 ASAN_OPTIONS=detect_leaks=0 \
+	    tests/fuzz/fuzz-xl-config -detect_leaks=0 \
+	    -max_total_time=$(FUZZ_SECONDS) \
+	    -dict=$(top_srcdir)/tests/fuzz/xl-config.dict \
+	    tests/fuzz/corpus/xl-config $(top_srcdir)/tests/fuzz/seeds/xl-config
+	tests/fuzz/fuzz-savefile-header -max_total_time=$(FUZZ_SECONDS) \
+	    tests/fuzz/corpus/savefile-header \
+	    $(top_srcdir)/tests/fuzz/seeds/savefile-header
+.PHONY: fuzz fuzz-run fuzz-xlcfg fuzz-run-xlcfg
+CLEANFILES += tests/fuzz/fuzz-xl-config tests/fuzz/fuzz-savefile-header
+EXTRA_DIST += tests/fuzz/fuzz-xl-config.c tests/fuzz/fuzz-savefile-header.c \
+	tests/fuzz/xl-config.dict tests/fuzz/seeds

@@ -1,0 +1,439 @@
+/* Hot-plug: domain-disk-attach/-detach, domain-nic-attach/-detach.  Device
+ * specs are xl's (the same parser as xl_config).  Changes are live; a
+ * transient domain's configuration follows them so that a restart keeps
+ * them, a defined domain's definition does not change. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "daemon/command.h"
+#include "daemon/commands.h"
+#include "daemon/daemon.h"
+#include "daemon/domain.h"
+#include "daemon/job.h"
+#include "daemon/log.h"
+#include "daemon/xl-config.h"
+
+struct device_job {
+	libxl_device_disk disk;		/* must outlive the ao */
+	libxl_device_nic nic;
+	char *vdev;			/* detach by */
+	char *mac;
+	int64_t devid;
+};
+
+static void device_job_free(void *data)
+{
+	struct device_job *dev = data;
+
+	libxl_device_disk_dispose(&dev->disk);
+	libxl_device_nic_dispose(&dev->nic);
+	free(dev->vdev);
+	free(dev->mac);
+	free(dev);
+}
+
+static struct device_job *device_job_new(void)
+{
+	struct device_job *dev = calloc(1, sizeof *dev);
+
+	if (dev == NULL)
+		abort();
+	libxl_device_disk_init(&dev->disk);
+	libxl_device_nic_init(&dev->nic);
+	dev->devid = -1;
+	return dev;
+}
+
+/* The transient domain's configuration keeps what is attached. */
+static void device_config_add_disk(struct domain *d, libxl_device_disk *disk)
+{
+	libxl_domain_config *c = d->config;
+	libxl_device_disk *disks;
+
+	if (d->persistent || c == NULL)
+		return;
+	disks = realloc(c->disks, (size_t)(c->num_disks + 1) * sizeof *disks);
+	if (disks == NULL)
+		abort();
+	c->disks = disks;
+	libxl_device_disk_init(&disks[c->num_disks]);
+	libxl_device_disk_copy(daemon_ctx, &disks[c->num_disks], disk);
+	c->num_disks++;
+}
+
+static void device_config_remove_disk(struct domain *d, const char *vdev)
+{
+	libxl_domain_config *c = d->config;
+
+	if (d->persistent || c == NULL)
+		return;
+	for (int i = 0; i < c->num_disks; i++) {
+		if (c->disks[i].vdev == NULL || strcmp(c->disks[i].vdev, vdev) != 0)
+			continue;
+		libxl_device_disk_dispose(&c->disks[i]);
+		memmove(&c->disks[i], &c->disks[i + 1],
+		    (size_t)(c->num_disks - i - 1) * sizeof *c->disks);
+		c->num_disks--;
+		return;
+	}
+}
+
+static void device_config_add_nic(struct domain *d, libxl_device_nic *nic)
+{
+	libxl_domain_config *c = d->config;
+	libxl_device_nic *nics;
+
+	if (d->persistent || c == NULL)
+		return;
+	nics = realloc(c->nics, (size_t)(c->num_nics + 1) * sizeof *nics);
+	if (nics == NULL)
+		abort();
+	c->nics = nics;
+	libxl_device_nic_init(&nics[c->num_nics]);
+	libxl_device_nic_copy(daemon_ctx, &nics[c->num_nics], nic);
+	c->num_nics++;
+}
+
+static void device_config_remove_nic(struct domain *d, int devid)
+{
+	libxl_domain_config *c = d->config;
+
+	if (d->persistent || c == NULL)
+		return;
+	for (int i = 0; i < c->num_nics; i++) {
+		if (c->nics[i].devid != devid)
+			continue;
+		libxl_device_nic_dispose(&c->nics[i]);
+		memmove(&c->nics[i], &c->nics[i + 1],
+		    (size_t)(c->num_nics - i - 1) * sizeof *c->nics);
+		c->num_nics--;
+		return;
+	}
+}
+
+static json_object *device_disk_json(const libxl_device_disk *disk)
+{
+	json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "vdev", disk->vdev ?
+	    json_object_new_string(disk->vdev) : NULL);
+	json_object_object_add(obj, "target", disk->pdev_path ?
+	    json_object_new_string(disk->pdev_path) : NULL);
+	json_object_object_add(obj, "readonly",
+	    json_object_new_boolean(disk->readwrite == 0));
+	return obj;
+}
+
+static json_object *device_nic_json(const libxl_device_nic *nic)
+{
+	json_object *obj = json_object_new_object();
+	char mac[18];
+
+	snprintf(mac, sizeof mac, LIBXL_MAC_FMT, LIBXL_MAC_BYTES(nic->mac));
+	json_object_object_add(obj, "devid", json_object_new_int(nic->devid));
+	json_object_object_add(obj, "mac", json_object_new_string(mac));
+	json_object_object_add(obj, "bridge", nic->bridge ?
+	    json_object_new_string(nic->bridge) : NULL);
+	return obj;
+}
+
+/* ------------------------------------------------------------------------
+ * Disks */
+
+static void disk_attached(struct job *job, int rc)
+{
+	struct device_job *dev = job->data;
+
+	if (rc != 0) {
+		job_fail(job, job_libxl_error(job, rc, "attaching the disk"));
+		return;
+	}
+	device_config_add_disk(job->domain, &dev->disk);
+	job_complete(job, device_disk_json(&dev->disk));
+}
+
+static void disk_attach_start(struct job *job)
+{
+	struct device_job *dev = job->data;
+
+	if (!power_still_running(job))
+		return;
+	job_ao_started(job, libxl_device_disk_add(daemon_ctx, job->domain->domid,
+	    &dev->disk, job_ao(job, disk_attached)));
+}
+
+const struct job_type domain_disk_attach_job = {
+	.name = "domain-disk-attach",
+	.kind = JOB_MODIFY,
+	.abortable = true,
+	.start = disk_attach_start,
+	.free_data = device_job_free,
+};
+
+static void disk_detached(struct job *job, int rc)
+{
+	struct device_job *dev = job->data;
+
+	if (rc != 0) {
+		job_fail(job, job_libxl_error(job, rc, "detaching the disk"));
+		return;
+	}
+	device_config_remove_disk(job->domain, dev->vdev);
+	job_complete(job, device_disk_json(&dev->disk));
+}
+
+static void disk_detach_start(struct job *job)
+{
+	struct device_job *dev = job->data;
+	libxl_device_disk *disks;
+	int n = 0, found = -1;
+
+	if (!power_still_running(job))
+		return;
+	disks = libxl_device_disk_list(daemon_ctx, job->domain->domid, &n);
+	for (int i = 0; i < n && found < 0; i++)
+		if (disks[i].vdev != NULL && strcmp(disks[i].vdev, dev->vdev) == 0)
+			found = i;
+	if (found >= 0)
+		libxl_device_disk_copy(daemon_ctx, &dev->disk, &disks[found]);
+	if (disks != NULL)
+		libxl_device_disk_list_free(disks, n);
+	if (found < 0) {
+		job_fail(job, err_new(ERR_INVALID_ARGUMENT, "domain '%s' has no "
+		    "disk '%s'", job->domain_name, dev->vdev));
+		return;
+	}
+	job_ao_started(job, libxl_device_disk_remove(daemon_ctx,
+	    job->domain->domid, &dev->disk, job_ao(job, disk_detached)));
+}
+
+const struct job_type domain_disk_detach_job = {
+	.name = "domain-disk-detach",
+	.kind = JOB_MODIFY,
+	.abortable = true,
+	.start = disk_detach_start,
+	.free_data = device_job_free,
+};
+
+static const struct arg_spec disk_attach_args[] = {
+	{ "domain", ARG_DOMAIN, true, 0, 0, NULL, "name, UUID or domid" },
+	{ "disk", ARG_STRING, true, 0, 4096, NULL,
+	  "an xl disk spec, e.g. \"format=raw, vdev=xvdb, target=/img\"" },
+	ARG_END
+};
+
+static void cmd_domain_disk_attach_run(struct request *req)
+{
+	struct device_job *dev = device_job_new();
+	struct domain *d;
+	struct err *e;
+
+	e = xl_config_parse_disk(arg_string(req->args, "disk"), &dev->disk);
+	if (e != NULL) {
+		device_job_free(dev);
+		request_fail(req, e);
+		return;
+	}
+	d = power_running_domain(req, "attach a disk to");
+	if (d == NULL) {
+		device_job_free(dev);
+		return;
+	}
+	job_submit(req, &domain_disk_attach_job, d, dev);
+}
+
+const struct command cmd_domain_disk_attach = {
+	.name = "domain-disk-attach",
+	.kind = COMMAND_MODIFY,
+	.args = disk_attach_args,
+	.handler = cmd_domain_disk_attach_run,
+	.help = "hot-plug a disk",
+};
+
+static const struct arg_spec disk_detach_args[] = {
+	{ "domain", ARG_DOMAIN, true, 0, 0, NULL, "name, UUID or domid" },
+	{ "vdev", ARG_STRING, true, 0, 64, NULL, "the disk's vdev, e.g. xvdb" },
+	ARG_END
+};
+
+static void cmd_domain_disk_detach_run(struct request *req)
+{
+	struct domain *d = power_running_domain(req, "detach a disk from");
+	struct device_job *dev;
+
+	if (d == NULL)
+		return;
+	dev = device_job_new();
+	dev->vdev = strdup(arg_string(req->args, "vdev"));
+	job_submit(req, &domain_disk_detach_job, d, dev);
+}
+
+const struct command cmd_domain_disk_detach = {
+	.name = "domain-disk-detach",
+	.kind = COMMAND_MODIFY,
+	.args = disk_detach_args,
+	.handler = cmd_domain_disk_detach_run,
+	.help = "hot-unplug a disk",
+};
+
+/* ------------------------------------------------------------------------
+ * Network interfaces */
+
+static void nic_attached(struct job *job, int rc)
+{
+	struct device_job *dev = job->data;
+
+	if (rc != 0) {
+		job_fail(job, job_libxl_error(job, rc, "attaching the network "
+		    "interface"));
+		return;
+	}
+	device_config_add_nic(job->domain, &dev->nic);
+	job_complete(job, device_nic_json(&dev->nic));
+}
+
+static void nic_attach_start(struct job *job)
+{
+	struct device_job *dev = job->data;
+
+	if (!power_still_running(job))
+		return;
+	job_ao_started(job, libxl_device_nic_add(daemon_ctx, job->domain->domid,
+	    &dev->nic, job_ao(job, nic_attached)));
+}
+
+const struct job_type domain_nic_attach_job = {
+	.name = "domain-nic-attach",
+	.kind = JOB_MODIFY,
+	.abortable = true,
+	.start = nic_attach_start,
+	.free_data = device_job_free,
+};
+
+static void nic_detached(struct job *job, int rc)
+{
+	struct device_job *dev = job->data;
+
+	if (rc != 0) {
+		job_fail(job, job_libxl_error(job, rc, "detaching the network "
+		    "interface"));
+		return;
+	}
+	device_config_remove_nic(job->domain, dev->nic.devid);
+	job_complete(job, device_nic_json(&dev->nic));
+}
+
+static void nic_detach_start(struct job *job)
+{
+	struct device_job *dev = job->data;
+	libxl_device_nic *nics;
+	int n = 0, found = -1;
+
+	if (!power_still_running(job))
+		return;
+	nics = libxl_device_nic_list(daemon_ctx, job->domain->domid, &n);
+	for (int i = 0; i < n && found < 0; i++) {
+		char mac[18];
+
+		snprintf(mac, sizeof mac, LIBXL_MAC_FMT,
+		    LIBXL_MAC_BYTES(nics[i].mac));
+		if ((dev->mac != NULL && strcasecmp(mac, dev->mac) == 0) ||
+		    (dev->mac == NULL && nics[i].devid == dev->devid))
+			found = i;
+	}
+	if (found >= 0)
+		libxl_device_nic_copy(daemon_ctx, &dev->nic, &nics[found]);
+	if (nics != NULL)
+		libxl_device_nic_list_free(nics, n);
+	if (found < 0) {
+		job_fail(job, err_new(ERR_INVALID_ARGUMENT, "domain '%s' has no "
+		    "such network interface", job->domain_name));
+		return;
+	}
+	job_ao_started(job, libxl_device_nic_remove(daemon_ctx,
+	    job->domain->domid, &dev->nic, job_ao(job, nic_detached)));
+}
+
+const struct job_type domain_nic_detach_job = {
+	.name = "domain-nic-detach",
+	.kind = JOB_MODIFY,
+	.abortable = true,
+	.start = nic_detach_start,
+	.free_data = device_job_free,
+};
+
+static const struct arg_spec nic_attach_args[] = {
+	{ "domain", ARG_DOMAIN, true, 0, 0, NULL, "name, UUID or domid" },
+	{ "nic", ARG_STRING, false, 0, 4096, NULL,
+	  "an xl vif spec, e.g. \"bridge=xenbr0,mac=00:16:3e:00:00:01\"" },
+	ARG_END
+};
+
+static void cmd_domain_nic_attach_run(struct request *req)
+{
+	const char *spec = arg_string(req->args, "nic");
+	struct device_job *dev = device_job_new();
+	struct domain *d;
+	struct err *e;
+
+	e = xl_config_parse_nic(spec != NULL ? spec : "", &dev->nic);
+	if (e != NULL) {
+		device_job_free(dev);
+		request_fail(req, e);
+		return;
+	}
+	d = power_running_domain(req, "attach a network interface to");
+	if (d == NULL) {
+		device_job_free(dev);
+		return;
+	}
+	job_submit(req, &domain_nic_attach_job, d, dev);
+}
+
+const struct command cmd_domain_nic_attach = {
+	.name = "domain-nic-attach",
+	.kind = COMMAND_MODIFY,
+	.args = nic_attach_args,
+	.handler = cmd_domain_nic_attach_run,
+	.help = "hot-plug a network interface",
+};
+
+static const struct arg_spec nic_detach_args[] = {
+	{ "domain", ARG_DOMAIN, true, 0, 0, NULL, "name, UUID or domid" },
+	{ "mac", ARG_STRING, false, 0, 17, NULL, "the interface's MAC" },
+	{ "devid", ARG_INT, false, 0, 65535, NULL, "the interface's devid" },
+	ARG_END
+};
+
+static void cmd_domain_nic_detach_run(struct request *req)
+{
+	const char *mac = arg_string(req->args, "mac");
+	bool has_devid = arg_present(req->args, "devid");
+	struct device_job *dev;
+	struct domain *d;
+
+	if ((mac == NULL) == !has_devid) {
+		request_fail(req, err_new(ERR_INVALID_ARGUMENT,
+		    "give exactly one of 'mac' and 'devid'"));
+		return;
+	}
+	d = power_running_domain(req, "detach a network interface from");
+	if (d == NULL)
+		return;
+	dev = device_job_new();
+	dev->mac = mac ? strdup(mac) : NULL;
+	dev->devid = arg_int(req->args, "devid", -1);
+	job_submit(req, &domain_nic_detach_job, d, dev);
+}
+
+const struct command cmd_domain_nic_detach = {
+	.name = "domain-nic-detach",
+	.kind = COMMAND_MODIFY,
+	.args = nic_detach_args,
+	.handler = cmd_domain_nic_detach_run,
+	.help = "hot-unplug a network interface",
+};

@@ -1,0 +1,172 @@
+/* Injected faults (sim-fault).  An op takes the first matching fault when
+ * it starts; a "once" fault is used up by that.  The core dump runs in the
+ * daemon's helper process, which may not write host.json: there a used-up
+ * fault is recorded as a marker file fired-<id> that every process honours
+ * and the owner cleans up. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/sim.h"
+
+const char *const sim_fault_op_names[SIM_FAULT_OP_COUNT] = {
+	[SIM_FAULT_SAVE] = "save",
+	[SIM_FAULT_RESTORE] = "restore",
+	[SIM_FAULT_CREATE] = "create",
+	[SIM_FAULT_DUMP] = "dump",
+	[SIM_FAULT_MIGRATE] = "migrate",
+	[SIM_FAULT_DEVICE] = "device",
+	[SIM_FAULT_SHUTDOWN] = "shutdown",
+};
+
+const char *const sim_fault_kind_names[SIM_FAULT_KIND_COUNT] = {
+	[SIM_FAULT_NONE] = NULL,
+	[SIM_FAULT_FAIL] = "fail",
+	[SIM_FAULT_IO_ERROR] = "io-error",
+	[SIM_FAULT_HELPER_CRASH] = "helper-crash",
+	[SIM_FAULT_HANG] = "hang",
+};
+
+static char *marker_path(const struct sim_fault *f)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/fired-%d", sim_host.statedir, f->id) < 0)
+		sim_fatal("out of memory");
+	return p;
+}
+
+static bool fired_elsewhere(const struct sim_fault *f)
+{
+	char *path = marker_path(f);
+	struct stat st;
+	bool fired = stat(path, &st) == 0;
+
+	if (fired && sim_is_owner())
+		unlink(path);
+	free(path);
+	return fired;
+}
+
+static void fault_unlink(struct sim_fault *f)
+{
+	for (struct sim_fault **pp = &sim_host.faults; *pp != NULL;
+	    pp = &(*pp)->next) {
+		if (*pp == f) {
+			*pp = f->next;
+			f->next = NULL;
+			sim_fault_free_list(f);
+			return;
+		}
+	}
+}
+
+/* Drops once-faults another process used up. */
+static void prune_fired(void)
+{
+	struct sim_fault *f = sim_host.faults, *next;
+	bool changed = false;
+
+	for (; f != NULL; f = next) {
+		next = f->next;
+		if (f->once && fired_elsewhere(f)) {
+			fault_unlink(f);
+			changed = true;
+		}
+	}
+	if (changed)
+		sim_host_save();
+}
+
+static bool fault_matches(const struct sim_fault *f, enum sim_fault_op op,
+    const struct sim_domain *d)
+{
+	char domid[16];
+
+	if (f->op != op)
+		return false;
+	if (f->domain == NULL)
+		return true;
+	if (d == NULL)
+		return false;
+	snprintf(domid, sizeof domid, "%u", d->domid);
+	return strcmp(f->domain, d->name) == 0 || strcmp(f->domain, domid) == 0;
+}
+
+struct sim_fault_hit sim_fault_take(enum sim_fault_op op,
+    const struct sim_domain *d)
+{
+	struct sim_fault_hit hit = { SIM_FAULT_NONE, 0 };
+
+	sim_state_load();
+	prune_fired();
+	for (struct sim_fault *f = sim_host.faults; f != NULL; f = f->next) {
+		if (!fault_matches(f, op, d))
+			continue;
+		hit.kind = f->kind;
+		hit.after_bytes = f->after_bytes;
+		sim_trace("fault %s/%s fires on domain %u",
+		    sim_fault_op_names[op], sim_fault_kind_names[f->kind],
+		    d != NULL ? d->domid : 0);
+		if (f->once) {
+			if (sim_is_owner()) {
+				fault_unlink(f);
+				sim_host_save();
+			} else {
+				char *path = marker_path(f);
+				int fd = open(path, O_WRONLY | O_CREAT |
+				    O_CLOEXEC, 0600);
+
+				if (fd >= 0)
+					close(fd);
+				free(path);
+				fault_unlink(f);
+			}
+		}
+		break;
+	}
+	return hit;
+}
+
+struct sim_fault *sim_fault_add(enum sim_fault_op op, enum sim_fault_kind kind,
+    const char *domain, uint64_t after_bytes, bool once)
+{
+	struct sim_fault *f = calloc(1, sizeof *f), **tail;
+
+	prune_fired();
+	f->id = sim_host.next_fault_id++;
+	f->op = op;
+	f->kind = kind;
+	f->domain = domain != NULL ? strdup(domain) : NULL;
+	f->after_bytes = after_bytes;
+	f->once = once;
+	for (tail = &sim_host.faults; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = f;
+	sim_host_save();
+	return f;
+}
+
+void sim_fault_clear(void)
+{
+	sim_fault_free_list(sim_host.faults);
+	sim_host.faults = NULL;
+	sim_host_save();
+}
+
+void sim_fault_free_list(struct sim_fault *list)
+{
+	while (list != NULL) {
+		struct sim_fault *next = list->next;
+
+		free(list->domain);
+		free(list);
+		list = next;
+	}
+}
