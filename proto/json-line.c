@@ -380,6 +380,8 @@ static void reserve(struct line_reader *lr, size_t want)
 
 void line_reader_append(struct line_reader *lr, const void *data, size_t len)
 {
+	if (len == 0)
+		return;		/* the buffer may not exist yet */
 	reserve(lr, len);
 	memcpy(lr->buf + lr->len, data, len);
 	lr->len += len;
@@ -406,12 +408,12 @@ enum line_status line_reader_next(struct line_reader *lr, const char **line,
     size_t *len)
 {
 	size_t avail = lr->len - lr->start;
-	char *begin = lr->buf + lr->start;
-	char *nl;
+	char *begin, *nl;
 	size_t n;
 
 	if (avail == 0)
 		return LINE_PARTIAL;
+	begin = lr->buf + lr->start;
 	nl = memchr(begin + lr->scanned, '\n', avail - lr->scanned);
 	if (nl == NULL) {
 		lr->scanned = avail;

@@ -6,6 +6,13 @@
 
 #include "proto/message.h"
 
+/* The first thing wrong with an envelope is the one reported. */
+static void first_error(struct err **e, const char *desc)
+{
+	if (*e == NULL)
+		*e = err_new(ERR_INVALID_MESSAGE, "%s", desc);
+}
+
 struct err *proto_request_parse(json_object *root, struct proto_request *out,
     json_object **id_out)
 {
@@ -19,15 +26,13 @@ struct err *proto_request_parse(json_object *root, struct proto_request *out,
 	json_object_object_foreach(root, key, value) {
 		if (strcmp(key, "execute") == 0) {
 			if (!json_object_is_type(value, json_type_string)) {
-				e = err_new(ERR_INVALID_MESSAGE,
-				    "'execute' must be a string");
+				first_error(&e, "'execute' must be a string");
 				continue;
 			}
 			out->execute = json_object_get_string(value);
 		} else if (strcmp(key, "arguments") == 0) {
 			if (!json_object_is_type(value, json_type_object)) {
-				e = err_new(ERR_INVALID_MESSAGE,
-				    "'arguments' must be an object");
+				first_error(&e, "'arguments' must be an object");
 				continue;
 			}
 			out->arguments = value;
@@ -37,23 +42,21 @@ struct err *proto_request_parse(json_object *root, struct proto_request *out,
 				*id_out = json_object_get(value);
 		} else if (strcmp(key, "detach") == 0) {
 			if (!json_object_is_type(value, json_type_boolean)) {
-				e = err_new(ERR_INVALID_MESSAGE,
-				    "'detach' must be a boolean");
+				first_error(&e, "'detach' must be a boolean");
 				continue;
 			}
 			out->detach = json_object_get_boolean(value);
 		} else if (strcmp(key, "lock_wait_ms") == 0) {
 			if (!json_object_is_type(value, json_type_int) ||
 			    json_object_get_int64(value) < 0) {
-				e = err_new(ERR_INVALID_MESSAGE,
-				    "'lock_wait_ms' must be an integer >= 0");
+				first_error(&e, "'lock_wait_ms' must be an integer >= 0");
 				continue;
 			}
 			out->has_lock_wait = true;
 			out->lock_wait_ms = json_object_get_int64(value);
 		} else if (e == NULL) {
 			e = err_new(ERR_INVALID_MESSAGE,
-			    "unknown top-level key '%s'", key);
+			    "unknown top-level key '%.64s'", key);
 		}
 	}
 	if (e == NULL && out->execute == NULL)

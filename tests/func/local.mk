@@ -9,7 +9,7 @@ tests_func_libharness_la_SOURCES = tests/func/harness.c tests/func/harness.h
 tests_func_libharness_la_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAGS)
 
 FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs \
-	tests/func/test-lifecycle tests/func/test-events
+	tests/func/test-lifecycle tests/func/test-events tests/func/test-save
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
@@ -25,6 +25,23 @@ tests_func_test_jobs_LDADD = $(FUNC_LDADD)
 tests_func_test_lifecycle_SOURCES = tests/func/test-lifecycle.c
 tests_func_test_lifecycle_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_lifecycle_LDADD = $(FUNC_LDADD)
+tests_func_test_save_SOURCES = tests/func/test-save.c
+tests_func_test_save_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_save_LDADD = $(FUNC_LDADD)
 tests_func_test_events_SOURCES = tests/func/test-events.c
 tests_func_test_events_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_events_LDADD = $(FUNC_LDADD)
+
+# The functional tests with the daemon under valgrind: any memory error or
+# definite leak makes it exit 99, which dut_stop() reports.  Tests too slow
+# for valgrind skip themselves when XENLIGHTD_TEST_WRAPPER is set.
+VALGRIND_WRAPPER = valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite
+check-valgrind: $(FUNC_TESTS)
+	@for t in $(FUNC_TESTS); do \
+		echo "valgrind: $$t"; \
+		XENLIGHTD_BUILDDIR='$(abs_top_builddir)' \
+		XENLIGHTD_TEST_WRAPPER='$(VALGRIND_WRAPPER)' \
+		./$$t --jobs 2 || exit 1; \
+	done
+.PHONY: check-valgrind

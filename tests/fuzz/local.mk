@@ -33,9 +33,27 @@ tests/fuzz/fuzz-savefile-header: $(XLCFG_FUZZ_SAVEFILE_SRC)
 	$(XLCFG_FUZZ_CC) $(XLCFG_FUZZ_FLAGS) $(XLCFG_FUZZ_CPPFLAGS) -o $@ \
 	    $(XLCFG_FUZZ_SAVEFILE_SRC) $(JSONC_LIBS)
 
+# The protocol codec: framing, strict JSON, envelope, schemas.
+PROTO_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-json-line.c \
+	$(top_srcdir)/proto/err.c $(top_srcdir)/proto/json-line.c \
+	$(top_srcdir)/proto/message.c $(top_srcdir)/proto/schema.c
+tests/fuzz/fuzz-json-line: $(PROTO_FUZZ_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(XLCFG_FUZZ_CC) $(XLCFG_FUZZ_FLAGS) $(XLCFG_FUZZ_CPPFLAGS) -o $@ \
+	    $(PROTO_FUZZ_SRC) $(JSONC_LIBS)
+fuzz-proto: tests/fuzz/fuzz-json-line
+fuzz-run-proto: fuzz-proto
+	@$(MKDIR_P) tests/fuzz/corpus/json-line
+	tests/fuzz/fuzz-json-line -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=8192 tests/fuzz/corpus/json-line \
+	    $(top_srcdir)/tests/fuzz/seeds/json-line
+.PHONY: fuzz-proto fuzz-run-proto
+CLEANFILES += tests/fuzz/fuzz-json-line
+EXTRA_DIST += tests/fuzz/fuzz-json-line.c
+
 # Prerequisite-only rules, so other harnesses can hang off fuzz/fuzz-run.
-fuzz: fuzz-xlcfg
-fuzz-run: fuzz-run-xlcfg
+fuzz: fuzz-xlcfg fuzz-proto
+fuzz-run: fuzz-run-xlcfg fuzz-run-proto
 fuzz-xlcfg: tests/fuzz/fuzz-xl-config tests/fuzz/fuzz-savefile-header
 fuzz-run-xlcfg: fuzz-xlcfg
 	@$(MKDIR_P) tests/fuzz/corpus/xl-config tests/fuzz/corpus/savefile-header

@@ -264,6 +264,8 @@ Test(proto_request, bad_envelopes)
 		"{\"execute\":\"x\",\"lock_wait_ms\":-1}",
 		"{\"execute\":\"x\",\"lock_wait_ms\":1.5}",
 		"{\"execute\":\"x\",\"bogus\":1}",
+		/* several faults: one error (the fuzzer found a leak here) */
+		"{\"execute\":5,\"detach\":\"x\",\"arguments\":1,\"b\":1}",
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

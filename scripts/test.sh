@@ -1,0 +1,45 @@
+#!/bin/sh
+# The README's second command: the whole test suite.
+#   1. unit and functional tests (daemon on the simulator)   make check
+#   2. the same under AddressSanitizer + UBSan               build-asan/
+#   3. the functional tests with the daemon under valgrind
+#   4. the fuzzers, briefly                                   make fuzz-run
+#   5. real Xen 4.17 under QEMU, end to end                   make check-xen
+# XENLIGHTD_SKIP="asan valgrind fuzz xen" leaves stages out (for a quick
+# local run; CI runs everything).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+skip=${XENLIGHTD_SKIP:-}
+jobs=$(nproc)
+stage() { echo; echo "==== $*"; date; }
+skipped() { case " $skip " in *" $1 "*) echo "(skipped: $1)"; return 0;; esac; return 1; }
+fail() { echo "FAILED: $*"; exit 1; }
+
+stage "build and make check"
+"$top/scripts/build.sh" "$top/build"
+make -C "$top/build" -j"$jobs" check || {
+	cat "$top"/build/tests/*/*.log 2>/dev/null | tail -200; fail "make check"; }
+
+stage "AddressSanitizer + UBSan"
+if ! skipped asan; then
+	"$top/scripts/build.sh" "$top/build-asan" --enable-sanitizers
+	make -C "$top/build-asan" -j"$jobs" check || {
+		cat "$top"/build-asan/tests/*/*.log 2>/dev/null | tail -200
+		fail "make check under sanitizers"; }
+fi
+
+stage "valgrind"
+if ! skipped valgrind; then
+	make -C "$top/build" check-valgrind || fail "valgrind"
+fi
+
+stage "fuzzers"
+if ! skipped fuzz; then
+	make -C "$top/build" fuzz-run FUZZ_SECONDS=${FUZZ_SECONDS:-30} || fail "fuzzers"
+fi
+
+stage "real Xen under QEMU"
+if ! skipped xen; then
+	make -C "$top/build" check-xen || fail "check-xen"
+fi
+stage "all tests passed"
