@@ -395,14 +395,19 @@ static void dump_abort(struct job *job)
 	/* otherwise the next step sees abort_requested */
 }
 
-static void dump_recover(json_object *record)
+static void dump_recover(json_object *record, struct err *error)
 {
 	json_object *extra = json_object_object_get(record, "extra");
 	const char *temp = arg_string(extra, "temp");
 
-	if (temp != NULL && !arg_bool(extra, "committed", false) &&
-	    unlink(temp) == 0)
-		log_notice("removed %s, left by an interrupted dump", temp);
+	if (arg_bool(extra, "committed", false)) {
+		lifecycle_recover_note(error, "the core file is complete");
+	} else {
+		if (temp != NULL && unlink(temp) == 0)
+			log_notice("removed %s, left by an interrupted dump",
+			    temp);
+		lifecycle_recover_note(error, "no core file was written");
+	}
 	lifecycle_recover_suspended(record);
 }
 

@@ -409,17 +409,56 @@ static void save_start(struct job *job)
 	save_retrieve_config(job, 0);
 }
 
-/* A save interrupted by a daemon restart: its temporary file goes, and a
- * domain it left suspended is resumed (restart.c does the resuming). */
-static void save_recover(json_object *record)
+/* A save interrupted by a daemon restart.  Before its image was complete:
+ * the temporary file goes and a domain left suspended is resumed.  After:
+ * the image stands, and the save's intent is carried out (the domain is
+ * destroyed, or resumed for leave running/paused). */
+static void save_recover(json_object *record, struct err *error)
 {
 	json_object *extra = json_object_object_get(record, "extra");
+	json_object *args = json_object_object_get(record, "args");
 	const char *temp = arg_string(extra, "temp");
+	const char *file = arg_string(args, "file");
+	const char *leave = arg_string(args, "leave");
+	const char *uuid_text = arg_string(record, "uuid");
+	struct domain *d = NULL;
+	libxl_uuid uuid;
 
-	if (temp != NULL && !arg_bool(extra, "committed", false) &&
-	    unlink(temp) == 0)
-		log_notice("removed %s, left by an interrupted save", temp);
+	if (!arg_bool(extra, "committed", false)) {
+		if (temp != NULL && unlink(temp) == 0)
+			log_notice("removed %s, left by an interrupted save",
+			    temp);
+		lifecycle_recover_note(error, "no image was written");
+		lifecycle_recover_suspended(record);
+		return;
+	}
+	if (file == NULL && job_record_is(record, &domain_managed_save_job))
+		lifecycle_recover_note(error, "the managed save image is "
+		    "complete");
+	else
+		lifecycle_recover_note(error, "the image %s is complete",
+		    file ? file : "");
+	if (uuid_text != NULL && libxl_uuid_from_string(&uuid, uuid_text) == 0)
+		d = domain_find_uuid(&uuid);
+	if (d == NULL)
+		return;
+	if (job_record_is(record, &domain_managed_save_job)) {
+		char *image = store_managed_save_path(d);
+
+		d->managed_save = (access(image, F_OK) == 0);
+		free(image);
+	}
+	if (!domain_is_running(d))
+		return;
+	if (leave == NULL) {
+		log_notice("domain %s: saved before the restart; destroying it "
+		    "as the save meant to", d->name);
+		job_submit_internal(&domain_destroy_job, d, NULL);
+		return;
+	}
 	lifecycle_recover_suspended(record);
+	if (strcmp(leave, "paused") == 0)
+		job_submit_internal(&domain_pause_job, d, NULL);
 }
 
 const struct job_type domain_save_job = {

@@ -168,6 +168,8 @@ void domain_set_running(struct domain *d, uint32_t domid)
 	HASH_ADD(hh_domid, by_domid, domid, sizeof d->domid, d);
 	if (domid == 0)
 		return;		/* Domain-0 does not die while we live */
+	if (d->ours && !d->persistent)
+		store_transient_write(d);
 	rc = libxl_evenable_domain_death(daemon_ctx, domid, domid,
 	    &d->death_watch);
 	if (rc != 0) {
@@ -186,6 +188,8 @@ void domain_set_stopped(struct domain *d)
 	d->death_watch = NULL;
 	HASH_DELETE(hh_domid, by_domid, d);
 	d->domid = DOMID_NONE;
+	if (d->ours && !d->persistent)
+		store_transient_remove(d);
 }
 
 void domain_rearm_death_watch(struct domain *d)
@@ -463,10 +467,46 @@ static void domain_load_definition(const char *name, const libxl_uuid *uuid,
 	free(image);
 }
 
+/* A transient domain this daemon started before a restart: ours again, if
+ * it still runs. */
+static void domain_load_transient(const libxl_uuid *uuid,
+    libxl_domain_config *config, void *arg)
+{
+	struct domain *d = domain_find_uuid(uuid);
+
+	if (d == NULL || !domain_is_running(d) || d->persistent) {
+		struct domain gone = { .ours = true };
+
+		/* its record outlived it */
+		snprintf(gone.uuid_text, sizeof gone.uuid_text, LIBXL_UUID_FMT,
+		    LIBXL_UUID_BYTES(*uuid));
+		store_transient_remove(&gone);
+		libxl_domain_config_dispose(config);
+		free(config);
+		return;
+	}
+	d->ours = true;
+	if (d->config == NULL)
+		domain_set_config(d, config);
+	else {
+		libxl_domain_config_dispose(config);
+		free(config);
+	}
+	log_info("domain %s (%" PRIu32 "): ours, started before the restart",
+	    d->name, d->domid);
+}
+
 int domain_registry_init(void)
 {
+	struct domain *d;
+
 	store_load_definitions(domain_load_definition, NULL);
 	domain_registry_refresh();
+	store_transient_load(domain_load_transient, NULL);
+	/* our persistent domains are ours whoever started them */
+	TAILQ_FOREACH(d, &domain_registry, entry)
+		if (d->persistent)
+			d->ours = true;
 	log_info("%u domain(s) known", registry_count);
 	return 0;
 }

@@ -984,6 +984,13 @@ static const struct job_type *job_type_find(const char *name)
 	return NULL;
 }
 
+bool job_record_is(json_object *record, const struct job_type *type)
+{
+	const char *name = arg_string(record, "type");
+
+	return name != NULL && strcmp(name, type->name) == 0;
+}
+
 static void job_timeval_from(json_object *record, const char *key,
     struct timeval *tv)
 {
@@ -1044,7 +1051,7 @@ static void job_recover_one(json_object *record, void *arg)
 		log_notice("job %" PRIu64 " (%s %s): interrupted by daemon "
 		    "restart", id, type->name, job->domain_name);
 		if (type->recover != NULL)
-			type->recover(record);
+			type->recover(record, job->error);
 	}
 	HASH_ADD(hh, jobs_by_id, id, sizeof job->id, job);
 	TAILQ_INSERT_TAIL(&finished_jobs, job, list_entry);

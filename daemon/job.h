@@ -58,8 +58,9 @@ struct job_type {
 	/* Frees job->data. */
 	void (*free_data)(void *data);
 	/* After a daemon restart, repairs what an interrupted job of this
-	 * type left behind, from its journal record. */
-	void (*recover)(json_object *record);
+	 * type left behind, from its journal record; it may add to the
+	 * job's "interrupted" error what it found. */
+	void (*recover)(json_object *record, struct err *error);
 };
 
 struct job {
@@ -105,6 +106,8 @@ int job_init(void);
  * ones marked failed and repaired (needs the domain registry). */
 void job_recover(void);
 void job_free_all(void);
+/* Whether a journal record is of that job type. */
+bool job_record_is(json_object *record, const struct job_type *type);
 /* Every job type, NULL-terminated (dispatch.c), for recovery by name. */
 extern const struct job_type *const job_type_table[];
 

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,23 @@ void lifecycle_domain_shutdown(struct domain *d, int reason)
 /* Interrupted create/start/restore/restart: if libxl had finished building
  * the domain (its domid was journaled), it is kept and unpaused as the job
  * meant; otherwise the half-built domain is destroyed. */
-void lifecycle_recover_create(json_object *record)
+void lifecycle_recover_note(struct err *error, const char *fmt, ...)
+{
+	char *note, *desc;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&note, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (asprintf(&desc, "%s; %s", error->desc, note) < 0)
+		abort();
+	free(error->desc);
+	error->desc = desc;
+	free(note);
+}
+
+void lifecycle_recover_create(json_object *record, struct err *error)
 {
 	json_object *extra = json_object_object_get(record, "extra");
 	const char *uuid_text = arg_string(extra, "uuid");
@@ -177,6 +194,7 @@ void lifecycle_recover_create(json_object *record)
 	if (built) {
 		log_notice("domain %s: built before the restart; keeping it",
 		    d->name);
+		lifecycle_recover_note(error, "the domain was built and is kept");
 		if (!arg_bool(json_object_object_get(record, "args"), "paused",
 		    false))
 			job_submit_internal(&domain_unpause_job, d, NULL);
@@ -184,6 +202,7 @@ void lifecycle_recover_create(json_object *record)
 	}
 	log_notice("domain %s: half-built when the daemon stopped; destroying "
 	    "it", d->name);
+	lifecycle_recover_note(error, "the half-built domain is destroyed");
 	job_submit_internal(&domain_destroy_job, d, NULL);
 }
 

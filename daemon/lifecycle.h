@@ -32,9 +32,12 @@ struct err *lifecycle_check_memory(libxl_domain_config *config);
 
 /* Restart recovery of an interrupted create/start/restore: a half-built
  * domain is destroyed. */
-void lifecycle_recover_create(json_object *record);
+void lifecycle_recover_create(json_object *record, struct err *error);
 /* ... of an interrupted save or dump: a domain left suspended or paused by
  * it is resumed (unpaused). */
 void lifecycle_recover_suspended(json_object *record);
+/* Adds to an interrupted job's error what recovery did or found. */
+void lifecycle_recover_note(struct err *error, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

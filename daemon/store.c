@@ -52,8 +52,9 @@ int store_init(void)
 		}
 		free(path);
 	}
-	{
-		char *path = store_path("%s/jobs", options.rundir);
+	for (int i = 0; i < 2; i++) {
+		char *path = store_path("%s/%s", options.rundir,
+		    i == 0 ? "jobs" : "domains");
 		int rc = fsutil_mkdirs(path, 0700);
 
 		if (rc < 0) {
@@ -289,6 +290,108 @@ char *store_dump_path(const struct domain *d)
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 	return store_path("%s/dump/%s-%s.core", options.statedir, d->name,
 	    stamp);
+}
+
+/* ------------------------------------------------------------------------
+ * Transient domains.  Runtime state, like the journal below: renamed into
+ * place without fsync. */
+
+static char *store_transient_path(const struct domain *d)
+{
+	return store_path("%s/domains/%s.json", options.rundir, d->uuid_text);
+}
+
+void store_transient_write(struct domain *d)
+{
+	char *config_text, *path;
+	json_object *obj, *config;
+	struct err *e = NULL;
+	const char *text;
+	size_t len;
+	int rc;
+
+	if (d->config == NULL)
+		return;
+	config_text = domain_config_to_json_line(daemon_ctx, d->config);
+	config = config_text ? json_line_parse(config_text, strlen(config_text),
+	    &e) : NULL;
+	free(config_text);
+	if (config == NULL) {
+		log_error("domain %s: cannot record its configuration", d->name);
+		err_free(e);
+		return;
+	}
+	obj = json_object_new_object();
+	json_object_object_add(obj, "name", json_object_new_string(d->name));
+	json_object_object_add(obj, "uuid", json_object_new_string(d->uuid_text));
+	json_object_object_add(obj, "config", config);
+	text = json_line_format(obj, &len);
+	path = store_transient_path(d);
+	rc = fsutil_atomic_write(path, text, len, 0600, false);
+	if (rc < 0)
+		log_error("cannot write %s: %s", path, strerror(-rc));
+	free(path);
+	json_object_put(obj);
+}
+
+void store_transient_remove(struct domain *d)
+{
+	char *path = store_transient_path(d);
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_error("cannot remove %s: %s", path, strerror(errno));
+	free(path);
+}
+
+struct store_transient_load {
+	void (*fn)(const libxl_uuid *, libxl_domain_config *, void *);
+	void *arg;
+};
+
+static void store_transient_one(const char *path, void *arg)
+{
+	struct store_transient_load *load = arg;
+	json_object *obj = store_read_json(path, DEFINITION_MAX), *config;
+	const char *uuid_text;
+	libxl_domain_config *dc;
+	libxl_uuid uuid;
+	struct err *e;
+
+	if (obj == NULL)
+		return;
+	uuid_text = arg_string(obj, "uuid");
+	if (uuid_text == NULL || libxl_uuid_from_string(&uuid, uuid_text) != 0 ||
+	    !json_object_object_get_ex(obj, "config", &config)) {
+		log_error("%s: not a domain record; removed", path);
+		unlink(path);
+		json_object_put(obj);
+		return;
+	}
+	dc = malloc(sizeof *dc);
+	if (dc == NULL)
+		abort();
+	libxl_domain_config_init(dc);
+	e = domain_config_from_json_object(daemon_ctx, config, dc);
+	if (e != NULL) {
+		log_error("%s: %s; removed", path, e->desc);
+		err_free(e);
+		libxl_domain_config_dispose(dc);
+		free(dc);
+		unlink(path);
+	} else {
+		load->fn(&uuid, dc, load->arg);
+	}
+	json_object_put(obj);
+}
+
+void store_transient_load(void (*fn)(const libxl_uuid *uuid,
+    libxl_domain_config *config, void *arg), void *arg)
+{
+	struct store_transient_load load = { fn, arg };
+	char *dir = store_path("%s/domains", options.rundir);
+
+	store_scan(dir, ".json", store_transient_one, &load);
+	free(dir);
 }
 
 /* ------------------------------------------------------------------------

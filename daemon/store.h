@@ -30,6 +30,14 @@ char *store_managed_save_path(const struct domain *d);
 /* <statedir>/dump/<name>-<time>.core */
 char *store_dump_path(const struct domain *d);
 
+/* Transient domains the daemon started: <rundir>/domains/<uuid>.json, so
+ * that a restarted daemon still carries out their on_poweroff/on_reboot/
+ * on_crash (runtime state: it lives as long as the domain). */
+void store_transient_write(struct domain *d);
+void store_transient_remove(struct domain *d);
+void store_transient_load(void (*fn)(const libxl_uuid *uuid,
+    libxl_domain_config *config, void *arg), void *arg);
+
 /* Job journal: <rundir>/jobs/<id>.json. */
 void store_journal_write(uint64_t id, json_object *record);
 void store_journal_remove(uint64_t id);

@@ -9,7 +9,8 @@ tests_func_libharness_la_SOURCES = tests/func/harness.c tests/func/harness.h
 tests_func_libharness_la_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAGS)
 
 FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs \
-	tests/func/test-lifecycle tests/func/test-events tests/func/test-save
+	tests/func/test-lifecycle tests/func/test-events tests/func/test-save \
+	tests/func/test-recovery
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
@@ -28,6 +29,9 @@ tests_func_test_lifecycle_LDADD = $(FUNC_LDADD)
 tests_func_test_save_SOURCES = tests/func/test-save.c
 tests_func_test_save_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_save_LDADD = $(FUNC_LDADD)
+tests_func_test_recovery_SOURCES = tests/func/test-recovery.c
+tests_func_test_recovery_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_recovery_LDADD = $(FUNC_LDADD)
 tests_func_test_events_SOURCES = tests/func/test-events.c
 tests_func_test_events_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_events_LDADD = $(FUNC_LDADD)
