@@ -59,6 +59,14 @@ static void define_written(void *arg, struct err *e)
 		job_fail(job, e);
 		return;
 	}
+	/* a running domain keeps its on_* actions ours across a restart:
+	 * by its definition, or as a transient domain */
+	if (domain_is_running(d) && d->ours) {
+		if (d->persistent)
+			store_transient_remove(d);
+		else
+			store_transient_write(d);
+	}
 	if (job->type == &domain_define_job)
 		event_emit_domain("DOMAIN_DEFINED", d, NULL);
 	else if (def->undefine)

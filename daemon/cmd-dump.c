@@ -401,7 +401,21 @@ static void dump_recover(json_object *record, struct err *error)
 	const char *temp = arg_string(extra, "temp");
 
 	if (arg_bool(extra, "committed", false)) {
+		json_object *args = json_object_object_get(record, "args");
+		const char *uuid_text = arg_string(record, "uuid");
+		struct domain *d = NULL;
+		libxl_uuid uuid;
+
 		lifecycle_recover_note(error, "the core file is complete");
+		if (uuid_text != NULL &&
+		    libxl_uuid_from_string(&uuid, uuid_text) == 0)
+			d = domain_find_uuid(&uuid);
+		/* crash: true meant the domain to go after its dump */
+		if (d != NULL && domain_is_running(d) &&
+		    arg_bool(args, "crash", false)) {
+			job_submit_internal(&domain_destroy_job, d, NULL);
+			return;
+		}
 	} else {
 		if (temp != NULL && unlink(temp) == 0)
 			log_notice("removed %s, left by an interrupted dump",
@@ -438,10 +452,15 @@ static void cmd_domain_dump_run(struct request *req)
 	struct dump_job *dj;
 	struct domain *d;
 	struct stat st;
+	struct err *e;
 
 	if (!overwrite && lstat(file, &st) == 0) {
 		request_fail(req, err_new(ERR_INVALID_ARGUMENT, "%s exists "
 		    "(overwrite: true replaces it)", file));
+		return;
+	}
+	if ((e = fsutil_check_parent_dir(file)) != NULL) {
+		request_fail(req, e);
 		return;
 	}
 	d = power_running_domain(req, "dump");

@@ -115,10 +115,18 @@ static struct err *restore_claim(struct job *job)
 		    info->name);
 	d = by_uuid;
 	if (d != NULL && (d->holder != NULL || d->destroyer != NULL))
-		return err_new(ERR_BUSY, "domain '%s' is busy with job %llu",
-		    d->name, d->holder ? (unsigned long long)d->holder->id : 0);
-	if (d == NULL)
+		return err_add_data(err_new(ERR_BUSY, "domain '%s' is busy with "
+		    "job %llu", d->name, d->holder ?
+		    (unsigned long long)d->holder->id : 0), "holder",
+		    json_object_new_int64(d->holder ? (int64_t)d->holder->id : 0));
+	if (d == NULL) {
 		d = domain_add(info->name, &info->uuid);
+	} else if (strcmp(d->name, info->name) != 0) {
+		/* the defined domain it belongs to was renamed: Xen gets the
+		 * name the daemon knows it by */
+		free(info->name);
+		info->name = strdup(d->name);
+	}
 	d->ours = true;
 	if (d->config == NULL) {
 		libxl_domain_config *copy = malloc(sizeof *copy);
@@ -239,10 +247,24 @@ static const struct arg_spec domain_restore_args[] = {
 
 static void cmd_domain_restore_run(struct request *req)
 {
-	struct create_job *c = create_job_new(NULL,
-	    arg_bool(req->args, "paused", false));
+	const char *file = arg_string(req->args, "file");
+	struct create_job *c;
+	struct stat st;
 
-	c->restore_path = strdup(arg_string(req->args, "file"));
+	/* checked again when the job opens it; this is for a plain error
+	 * instead of a failed job */
+	if (stat(file, &st) < 0) {
+		request_fail(req, err_new(ERR_INVALID_ARGUMENT, "cannot read "
+		    "%s: %s", file, strerror(errno)));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		request_fail(req, err_new(ERR_INVALID_ARGUMENT, "%s is not a "
+		    "regular file", file));
+		return;
+	}
+	c = create_job_new(NULL, arg_bool(req->args, "paused", false));
+	c->restore_path = strdup(file);
 	job_submit(req, &domain_restore_job, NULL, c);
 }
 

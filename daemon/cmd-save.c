@@ -512,10 +512,15 @@ static void cmd_domain_save_run(struct request *req)
 	struct domain *d;
 	struct save_job *s;
 	struct stat st;
+	struct err *e;
 
 	if (!overwrite && lstat(file, &st) == 0) {
 		request_fail(req, err_new(ERR_INVALID_ARGUMENT, "%s exists "
 		    "(overwrite: true replaces it)", file));
+		return;
+	}
+	if ((e = fsutil_check_parent_dir(file)) != NULL) {
+		request_fail(req, e);
 		return;
 	}
 	d = power_running_domain(req, "save");

@@ -119,17 +119,71 @@ static uint64_t tune_max_memkb(struct domain *d)
 	return max;
 }
 
+/* Checked when the request arrives, and again when the job starts: the
+ * domain may change while the job waits for its lock. */
+static struct err *tune_check_memory(struct domain *d, int64_t kib)
+{
+	uint64_t max = tune_max_memkb(d);
+
+	if (max != 0 && max != LIBXL_MEMKB_DEFAULT && (uint64_t)kib > max)
+		return err_new(ERR_INVALID_ARGUMENT, "%" PRId64 " KiB is above "
+		    "the domain's maximum (%" PRIu64 " KiB; raise it with "
+		    "domain-set-maxmem)", kib, max);
+	return NULL;
+}
+
+static int tune_max_vcpus(struct domain *d)
+{
+	libxl_dominfo info;
+	int max = 0;
+
+	if (domain_is_running(d)) {
+		libxl_dominfo_init(&info);
+		if (libxl_domain_info(daemon_ctx, &info, d->domid) == 0)
+			max = (int)info.vcpu_max_id + 1;
+		libxl_dominfo_dispose(&info);
+	} else if (d->config != NULL) {
+		/* libxl's default for an unset max_vcpus is one */
+		max = d->config->b_info.max_vcpus > 0 ?
+		    d->config->b_info.max_vcpus : 1;
+	}
+	return max;
+}
+
+static struct err *tune_check_vcpus(struct domain *d, int64_t count)
+{
+	int max = tune_max_vcpus(d);
+
+	if (count > max)
+		return err_new(ERR_INVALID_ARGUMENT, "the domain has at most %d "
+		    "vcpus", max);
+	return NULL;
+}
+
+/* vcpu (-1: all) exists and cpus parses into map (allocated here). */
+static struct err *tune_check_pin(struct domain *d, int64_t vcpu,
+    const char *cpus, libxl_bitmap *map)
+{
+	int max_cpus = libxl_get_max_cpus(daemon_ctx);
+	int vcpus = tune_max_vcpus(d);
+
+	if (vcpu >= vcpus)
+		return err_new(ERR_INVALID_ARGUMENT, "the domain has vcpus "
+		    "0-%d", vcpus - 1);
+	if (max_cpus <= 0 || libxl_cpu_bitmap_alloc(daemon_ctx, map, 0) != 0)
+		return err_new(ERR_HYPERVISOR, "cannot read the host's cpus");
+	return tune_parse_cpus(cpus, max_cpus, map);
+}
+
 static void set_memory_start(struct job *job)
 {
 	struct tune_job *t = job->data;
 	struct domain *d = job->domain;
-	uint64_t max = tune_max_memkb(d);
+	struct err *e = tune_check_memory(d, t->value);
 	int rc;
 
-	if (max != 0 && max != LIBXL_MEMKB_DEFAULT && (uint64_t)t->value > max) {
-		job_fail(job, err_new(ERR_INVALID_ARGUMENT, "%" PRId64 " KiB is "
-		    "above the domain's maximum (%" PRIu64 " KiB; raise it with "
-		    "domain-set-maxmem)", t->value, max));
+	if (e != NULL) {
+		job_fail(job, e);
 		return;
 	}
 	switch (tune_target(job)) {
@@ -224,6 +278,15 @@ static void tune_submit_memory(struct request *req,
 		    "memory is the host's business (xl mem-set)"));
 		return;
 	}
+	if (type == &domain_set_memory_job) {
+		struct err *e = tune_check_memory(d, arg_int(req->args,
+		    "memory_kib", 0));
+
+		if (e != NULL) {
+			request_fail(req, e);
+			return;
+		}
+	}
 	t = tune_job_new();
 	t->value = arg_int(req->args, "memory_kib", 0);
 	job_submit(req, type, d, t);
@@ -281,20 +344,21 @@ static void set_vcpus_start(struct job *job)
 {
 	struct tune_job *t = job->data;
 	struct domain *d = job->domain;
-	libxl_dominfo info;
+	struct err *e = tune_check_vcpus(d, t->value);
 	libxl_domain_build_info *b;
-	int max = 0;
+	int max;
 
+	if (e != NULL) {
+		job_fail(job, e);
+		return;
+	}
 	switch (tune_target(job)) {
 	case TUNE_NOTHING:
 		return;
 	case TUNE_DEFINITION:
 		b = &d->config->b_info;
-		if (t->value > b->max_vcpus) {
-			job_fail(job, err_new(ERR_INVALID_ARGUMENT, "the domain "
-			    "has at most %d vcpus", b->max_vcpus));
-			return;
-		}
+		if (b->max_vcpus == 0)
+			b->max_vcpus = 1;	/* libxl's default */
 		libxl_bitmap_dispose(&b->avail_vcpus);
 		libxl_bitmap_init(&b->avail_vcpus);
 		if (libxl_bitmap_alloc(daemon_ctx, &b->avail_vcpus,
@@ -309,15 +373,7 @@ static void set_vcpus_start(struct job *job)
 	case TUNE_LIVE:
 		break;
 	}
-	libxl_dominfo_init(&info);
-	if (libxl_domain_info(daemon_ctx, &info, d->domid) == 0)
-		max = (int)info.vcpu_max_id + 1;
-	libxl_dominfo_dispose(&info);
-	if (t->value > max) {
-		job_fail(job, err_new(ERR_INVALID_ARGUMENT, "the domain has at "
-		    "most %d vcpus", max));
-		return;
-	}
+	max = tune_max_vcpus(d);
 	if (libxl_bitmap_alloc(daemon_ctx, &t->map, max) != 0) {
 		job_fail(job, err_new(ERR_INTERNAL, "out of memory"));
 		return;
@@ -349,6 +405,20 @@ static void cmd_domain_set_vcpus_run(struct request *req)
 
 	if (d == NULL)
 		return;
+	if (d->domid == 0) {
+		request_fail(req, err_new(ERR_OPERATION_INVALID, "Domain-0's "
+		    "vcpus are the host's business (xl vcpu-set)"));
+		return;
+	}
+	{
+		struct err *e = tune_check_vcpus(d, arg_int(req->args, "count",
+		    1));
+
+		if (e != NULL) {
+			request_fail(req, e);
+			return;
+		}
+	}
 	t = tune_job_new();
 	t->value = arg_int(req->args, "count", 1);
 	job_submit(req, &domain_set_vcpus_job, d, t);
@@ -426,8 +496,7 @@ static void pin_vcpu_start(struct job *job)
 	struct tune_job *t = job->data;
 	struct domain *d = job->domain;
 	libxl_bitmap map;
-	libxl_dominfo info;
-	int max_cpus = libxl_get_max_cpus(daemon_ctx), vcpus = 0, rc;
+	int vcpus, rc;
 	struct err *e;
 
 	if (!domain_is_running(d)) {
@@ -435,22 +504,9 @@ static void pin_vcpu_start(struct job *job)
 		    "running", job->domain_name));
 		return;
 	}
-	libxl_dominfo_init(&info);
-	if (libxl_domain_info(daemon_ctx, &info, d->domid) == 0)
-		vcpus = (int)info.vcpu_max_id + 1;
-	libxl_dominfo_dispose(&info);
-	if (t->vcpu >= vcpus) {
-		job_fail(job, err_new(ERR_INVALID_ARGUMENT, "the domain has "
-		    "vcpus 0-%d", vcpus - 1));
-		return;
-	}
+	vcpus = tune_max_vcpus(d);
 	libxl_bitmap_init(&map);
-	if (max_cpus <= 0 || libxl_cpu_bitmap_alloc(daemon_ctx, &map, 0) != 0) {
-		job_fail(job, err_new(ERR_HYPERVISOR, "cannot read the host's "
-		    "cpus"));
-		return;
-	}
-	e = tune_parse_cpus(t->cpus, max_cpus, &map);
+	e = tune_check_pin(d, t->vcpu, t->cpus, &map);
 	if (e != NULL) {
 		libxl_bitmap_dispose(&map);
 		job_fail(job, e);
@@ -508,6 +564,18 @@ static void cmd_domain_pin_vcpu_run(struct request *req)
 	d = power_running_domain(req, "pin vcpus of");
 	if (d == NULL)
 		return;
+	if (domain_is_running(d)) {
+		libxl_bitmap map;
+		struct err *e;
+
+		libxl_bitmap_init(&map);
+		e = tune_check_pin(d, n, arg_string(req->args, "cpus"), &map);
+		libxl_bitmap_dispose(&map);
+		if (e != NULL) {
+			request_fail(req, e);
+			return;
+		}
+	}
 	t = tune_job_new();
 	t->vcpu = n;
 	t->cpus = strdup(arg_string(req->args, "cpus"));
@@ -549,12 +617,16 @@ static const struct arg_spec domain_args[] = {
 
 static void cmd_domain_sched_get_run(struct request *req)
 {
-	struct domain *d = power_running_domain(req, "read the scheduling of");
+	struct err *e = NULL;
+	struct domain *d = domain_lookup(json_object_object_get(req->args,
+	    "domain"), &e);
 	libxl_domain_sched_params params;
 	int rc;
 
-	if (d == NULL)
+	if (d == NULL) {
+		request_fail(req, e);
 		return;
+	}
 	if (!domain_is_running(d)) {
 		request_fail(req, err_new(ERR_OPERATION_INVALID, "'%s' is not "
 		    "running", d->name));

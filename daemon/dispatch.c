@@ -126,9 +126,10 @@ const struct command *command_find(const char *name)
 }
 
 /* Replies to a message that never became a request. */
-static void dispatch_refuse(struct conn *c, json_object *id, struct err *e)
+static void dispatch_refuse(struct conn *c, const struct proto_request *msg,
+    struct err *e)
 {
-	json_object *reply = proto_reply_error(id, e);
+	json_object *reply = proto_reply_error(msg, e);
 
 	log_debug("client %llu: %s: %s", (unsigned long long)conn_id(c),
 	    err_class_name(e->class), e->desc);
@@ -152,7 +153,7 @@ static void request_free(struct request *req)
 void request_reply(struct request *req, json_object *ret)
 {
 	if (req->conn != NULL) {
-		json_object *reply = proto_reply_return(req->msg.id, ret);
+		json_object *reply = proto_reply_return(&req->msg, ret);
 
 		conn_send(req->conn, reply);
 		json_object_put(reply);
@@ -167,7 +168,7 @@ void request_fail(struct request *req, struct err *e)
 	if (e->class == ERR_INTERNAL)
 		log_error("%s: internal error: %s", req->command->name, e->desc);
 	if (req->conn != NULL) {
-		json_object *reply = proto_reply_error(req->msg.id, e);
+		json_object *reply = proto_reply_error(&req->msg, e);
 
 		conn_send(req->conn, reply);
 		json_object_put(reply);
@@ -180,7 +181,7 @@ void dispatch_line(struct conn *c, const char *line, size_t len)
 {
 	const struct command *command;
 	struct request *req;
-	json_object *root, *id = NULL;
+	json_object *root;
 	struct proto_request msg;
 	struct err *e = NULL;
 
@@ -189,13 +190,12 @@ void dispatch_line(struct conn *c, const char *line, size_t len)
 		dispatch_refuse(c, NULL, e);
 		return;
 	}
-	e = proto_request_parse(root, &msg, &id);
+	e = proto_request_parse(root, &msg);
 	if (e != NULL) {
-		dispatch_refuse(c, id, e);
-		json_object_put(id);
+		dispatch_refuse(c, &msg, e);
+		proto_request_clear(&msg);
 		return;
 	}
-	json_object_put(id);
 	command = command_find(msg.execute);
 	if (command == NULL) {
 		e = err_new(ERR_COMMAND_NOT_FOUND, "unknown command '%.64s'",
@@ -208,7 +208,7 @@ void dispatch_line(struct conn *c, const char *line, size_t len)
 		e = schema_check(command->args, msg.arguments);
 	}
 	if (e != NULL) {
-		dispatch_refuse(c, msg.id, e);
+		dispatch_refuse(c, &msg, e);
 		proto_request_clear(&msg);
 		return;
 	}

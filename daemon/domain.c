@@ -315,7 +315,8 @@ json_object *domain_to_json(struct domain *d, const libxl_dominfo *info)
 		    b->target_memkb;
 		max_memory = b->max_memkb == LIBXL_MEMKB_DEFAULT ? memory :
 		    b->max_memkb;
-		vcpus = b->max_vcpus;
+		/* libxl's default for an unset max_vcpus is one */
+		vcpus = b->max_vcpus > 0 ? b->max_vcpus : 1;
 	}
 	json_object_object_add(obj, "type", json_string_or_null(type));
 	json_object_object_add(obj, "persistent",

@@ -197,12 +197,16 @@ static char **event_copy_filters(json_object *list, size_t *n)
 	for (size_t i = 0; i < count; i++) {
 		json_object *item = json_object_array_get_idx(list, i);
 
-		if (json_object_is_type(item, json_type_string)) {
-			out[i] = strdup(json_object_get_string(item));
+		const char *text = json_object_get_string(item);
+
+		if (json_object_is_type(item, json_type_string) &&
+		    strspn(text, "0123456789") != strlen(text)) {
+			out[i] = strdup(text);
 		} else {
-			/* a domid: its domain's current name */
+			/* a domid, integer or decimal string: its domain's
+			 * current name */
 			struct domain *d = domain_find_domid(
-			    (uint32_t)json_object_get_int64(item));
+			    (uint32_t)strtoul(text, NULL, 10));
 
 			out[i] = strdup(d != NULL ? d->name : "");
 		}

@@ -208,3 +208,18 @@ char *fsutil_read_file(const char *path, size_t max, size_t *len, int *error)
 		*len = used;
 	return buf;
 }
+
+struct err *fsutil_check_parent_dir(const char *path)
+{
+	char *dir = fsutil_dirname(path);
+	struct stat st;
+	struct err *e = NULL;
+
+	if (stat(dir, &st) < 0)
+		e = err_new(ERR_IO, "cannot write in %s: %s", dir,
+		    strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		e = err_new(ERR_IO, "%s is not a directory", dir);
+	free(dir);
+	return e;
+}

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "proto/err.h"
+
 /* 0, or -errno. */
 int fsutil_write_all(int fd, const void *buf, size_t len);
 /* Replaces path with data: temp file in the same directory, write, then
@@ -25,5 +27,8 @@ char *fsutil_read_file(const char *path, size_t max, size_t *len, int *error);
  * Creates it O_EXCL; returns the fd and the name (malloc'd) or -errno. */
 int fsutil_create_partial(const char *final_path, mode_t mode, char **temp_path);
 bool fsutil_is_partial_name(const char *name);
+
+/* The directory a file is to be written in exists: else an IOError. */
+struct err *fsutil_check_parent_dir(const char *path);
 
 #endif

@@ -439,9 +439,14 @@ static struct job *job_submit_common(struct request *req,
 	struct job *job;
 	struct err *e = NULL;
 
-	if (active_count >= (unsigned)options.max_jobs)
-		e = err_new(ERR_RESOURCE_LIMIT, "too many jobs (limit %d)",
-		    options.max_jobs);
+	if (daemon_stopping)
+		e = err_new(ERR_ABORTED, "the daemon is stopping");
+	/* destroy always gets through, and so does the daemon's own work
+	 * (on_poweroff, recovery): the limit is on what clients pile up */
+	else if (active_count >= (unsigned)options.max_jobs &&
+	    type->kind != JOB_DESTROY && req != NULL)
+		e = err_new(ERR_RESOURCE_LIMIT, "too many jobs in progress "
+		    "(limit %d)", options.max_jobs);
 	else if (dom != NULL && type->kind == JOB_DESTROY &&
 	    dom->destroyer != NULL) {
 		/* a destroy already runs: join it */
@@ -816,7 +821,8 @@ static void job_finish(struct job *job, json_object *result, struct err *e)
 	if (!timerisset(&job->started))
 		job->started = job->finished;
 	if (e != NULL)
-		log_info("job %" PRIu64 " (%s %s): %s: %s", job->id,
+		log_message(e->class == ERR_INTERNAL ? LOG_LEVEL_ERROR :
+		    LOG_LEVEL_INFO, "job %" PRIu64 " (%s %s): %s: %s", job->id,
 		    job->type->name, job->domain_name,
 		    job_state_name(job->state), e->desc);
 	else

@@ -84,6 +84,7 @@ enum option_id {
 	OPT_JOB_HISTORY_SECONDS,
 	OPT_LOG_LEVEL,
 	OPT_LOG_FILE,
+	OPT_SHUTDOWN_TIMEOUT,
 	OPT_SIM,
 };
 
@@ -105,6 +106,7 @@ static const struct option long_options[] = {
 	{ "job-history-seconds", required_argument, NULL, OPT_JOB_HISTORY_SECONDS },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
+	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "sim", no_argument, NULL, OPT_SIM },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -127,11 +129,12 @@ static void usage(FILE *out)
 	    "      --max-inflight N     requests in progress per client [64]\n"
 	    "      --max-clients N      simultaneous clients [4096]\n"
 	    "      --max-event-backlog BYTES  unsent events per subscriber [8388608]\n"
-	    "      --max-jobs N         running jobs, daemon-wide [256]\n"
+	    "      --max-jobs N         jobs in progress (queued or running) [256]\n"
 	    "      --job-history N      finished jobs kept at least [1000]\n"
 	    "      --job-history-seconds S  ... and kept at least this long [600]\n"
 	    "      --log-level LEVEL    critical, error, warning, notice, info, debug [notice]\n"
 	    "      --log-file FILE      log to FILE (reopened on SIGHUP)\n"
+	    "      --shutdown-timeout MS  domain-shutdown's default wait [60000]\n"
 	    "      --sim                run on the simulated hypervisor\n"
 	    "  -h, --help               show this help\n"
 	    "  -V, --version            show the version\n",
@@ -246,6 +249,11 @@ static const char *apply_option(int id, const char *value)
 		if (!parse_number(value, 0, 10000000, &n))
 			return "must be between 0 and 10000000";
 		options.job_history = (int)n;
+		return NULL;
+	case OPT_SHUTDOWN_TIMEOUT:
+		if (!parse_number(value, 1, 24LL * 3600 * 1000, &n))
+			return "must be a number of milliseconds";
+		options.shutdown_timeout_ms = (int)n;
 		return NULL;
 	case OPT_JOB_HISTORY_SECONDS:
 		if (!parse_number(value, 0, 365LL * 24 * 3600, &n))
@@ -631,6 +639,12 @@ static struct event_base *make_event_base(void)
 	 * fd_register, and epoll refuses them: require a backend that takes
 	 * any fd (poll) */
 	event_config_require_features(cfg, EV_FEATURE_FDS);
+	/* Timers are relative to the loop's idea of now.  A cached time goes
+	 * stale while libxl works synchronously inside a callback (building
+	 * a PV domain takes seconds under load), and a timer added then
+	 * fires that much too early: libxl's 10 s console wait fired after
+	 * 52 ms on real Xen.  Reading the clock costs a vDSO call. */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NO_CACHE_TIME);
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	return base;
@@ -697,6 +711,16 @@ int main(int argc, char **argv)
 
 	event_base_dispatch(daemon_base);
 
+	if (job_active_count() > 0) {
+		/* libxl asserts when its context is freed with operations in
+		 * flight; the journal lets the next daemon recover them */
+		log_error("stopping with %u job(s) still running: leaving them "
+		    "to the next daemon's recovery", job_active_count());
+		server_close_all();
+		server_stop_listening();
+		log_close();
+		return 1;
+	}
 	/* teardown, in the reverse order */
 	server_close_all();
 	stats_close();

@@ -13,15 +13,12 @@ static void first_error(struct err **e, const char *desc)
 		*e = err_new(ERR_INVALID_MESSAGE, "%s", desc);
 }
 
-struct err *proto_request_parse(json_object *root, struct proto_request *out,
-    json_object **id_out)
+struct err *proto_request_parse(json_object *root, struct proto_request *out)
 {
 	struct err *e = NULL;
 
 	memset(out, 0, sizeof *out);
 	out->root = root;
-	if (id_out != NULL)
-		*id_out = NULL;
 
 	json_object_object_foreach(root, key, value) {
 		if (strcmp(key, "execute") == 0) {
@@ -38,8 +35,7 @@ struct err *proto_request_parse(json_object *root, struct proto_request *out,
 			out->arguments = value;
 		} else if (strcmp(key, "id") == 0) {
 			out->id = value;
-			if (id_out != NULL)
-				*id_out = json_object_get(value);
+			out->has_id = true;
 		} else if (strcmp(key, "detach") == 0) {
 			if (!json_object_is_type(value, json_type_boolean)) {
 				first_error(&e, "'detach' must be a boolean");
@@ -61,11 +57,8 @@ struct err *proto_request_parse(json_object *root, struct proto_request *out,
 	}
 	if (e == NULL && out->execute == NULL)
 		e = err_new(ERR_INVALID_MESSAGE, "missing 'execute'");
-	if (e != NULL) {
-		json_object_put(root);
-		memset(out, 0, sizeof *out);
+	if (e != NULL)
 		return e;
-	}
 	if (out->arguments == NULL) {
 		out->arguments = json_object_new_object();
 		json_object_object_add(root, "arguments", out->arguments);
@@ -79,24 +72,26 @@ void proto_request_clear(struct proto_request *req)
 	memset(req, 0, sizeof *req);
 }
 
-json_object *proto_reply_return(json_object *id, json_object *ret)
+json_object *proto_reply_return(const struct proto_request *req,
+    json_object *ret)
 {
 	json_object *reply = json_object_new_object();
 
 	json_object_object_add(reply, "return",
 	    ret != NULL ? ret : json_object_new_object());
-	if (id != NULL)
-		json_object_object_add(reply, "id", json_object_get(id));
+	if (req != NULL && req->has_id)
+		json_object_object_add(reply, "id", json_object_get(req->id));
 	return reply;
 }
 
-json_object *proto_reply_error(json_object *id, const struct err *e)
+json_object *proto_reply_error(const struct proto_request *req,
+    const struct err *e)
 {
 	json_object *reply = json_object_new_object();
 
 	json_object_object_add(reply, "error", err_to_json(e));
-	if (id != NULL)
-		json_object_object_add(reply, "id", json_object_get(id));
+	if (req != NULL && req->has_id)
+		json_object_object_add(reply, "id", json_object_get(req->id));
 	return reply;
 }
 

@@ -15,24 +15,27 @@ struct proto_request {
 	json_object *root;		/* owns everything below */
 	const char *execute;
 	json_object *arguments;		/* an object; never NULL after parsing */
-	json_object *id;		/* NULL when absent */
+	bool has_id;			/* "id" is echoed, even "id": null */
+	json_object *id;		/* NULL for an absent or a null id */
 	bool detach;
 	bool has_lock_wait;
 	int64_t lock_wait_ms;
 };
 
 /* Checks the envelope (execute, arguments, id, detach, lock_wait_ms and
- * nothing else) and takes the reference to root, even on failure.  When
- * the envelope is bad but an id could be read, *id_out gets a new
- * reference to it so that the error reply can carry it. */
-struct err *proto_request_parse(json_object *root, struct proto_request *out,
-    json_object **id_out);
+ * nothing else) and takes the reference to root.  Whatever it returns,
+ * out holds the id (so that an error reply can carry it) and must be
+ * released with proto_request_clear. */
+struct err *proto_request_parse(json_object *root, struct proto_request *out);
 void proto_request_clear(struct proto_request *req);
 
-/* {"return":ret,"id":id}; takes the reference to ret (NULL means {}). */
-json_object *proto_reply_return(json_object *id, json_object *ret);
+/* {"return":ret,"id":id}; takes the reference to ret (NULL means {}).
+ * req gives the id; NULL for a reply without one. */
+json_object *proto_reply_return(const struct proto_request *req,
+    json_object *ret);
 /* {"error":{...},"id":id} */
-json_object *proto_reply_error(json_object *id, const struct err *e);
+json_object *proto_reply_error(const struct proto_request *req,
+    const struct err *e);
 /* {"event":name,"data":data,"timestamp":{...}}; takes data. */
 json_object *proto_event_new(const char *name, json_object *data,
     const struct timeval *when);

@@ -415,16 +415,17 @@ static void conn_send(struct conn *c, json_object *msg)
 	conn_flush(c);
 }
 
-static void conn_send_error(struct conn *c, json_object *id, struct err *e)
+static void conn_send_error(struct conn *c, const struct proto_request *req,
+    struct err *e)
 {
-	conn_send(c, proto_reply_error(id, e));
+	conn_send(c, proto_reply_error(req, e));
 	err_free(e);
 }
 
 static void conn_line(struct conn *c, const char *line, size_t len)
 {
 	struct proto_request req;
-	json_object *root, *id = NULL, *ret = NULL;
+	json_object *root, *ret = NULL;
 	const struct command *cmd = NULL;
 	struct err *e = NULL;
 
@@ -432,12 +433,11 @@ static void conn_line(struct conn *c, const char *line, size_t len)
 		conn_send_error(c, NULL, e);
 		return;
 	}
-	if ((e = proto_request_parse(root, &req, &id)) != NULL) {
-		conn_send_error(c, id, e);
-		json_object_put(id);
+	if ((e = proto_request_parse(root, &req)) != NULL) {
+		conn_send_error(c, &req, e);
+		proto_request_clear(&req);
 		return;
 	}
-	json_object_put(id);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(commands[i].name, req.execute) == 0)
 			cmd = &commands[i];
@@ -447,9 +447,9 @@ static void conn_line(struct conn *c, const char *line, size_t len)
 	else if ((e = schema_check(cmd->args, req.arguments)) == NULL)
 		e = cmd->handler(req.arguments, &ret);
 	if (e != NULL)
-		conn_send_error(c, req.id, e);
+		conn_send_error(c, &req, e);
 	else
-		conn_send(c, proto_reply_return(req.id, ret));
+		conn_send(c, proto_reply_return(&req, ret));
 	proto_request_clear(&req);
 }
 

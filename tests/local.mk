@@ -8,7 +8,8 @@ include tests/xen/local.mk
 # Every test finds the build through this (functional tests start
 # daemon/xenlightd and preload sim/.libs/libxenlight-sim.so).
 AM_TESTS_ENVIRONMENT = XENLIGHTD_BUILDDIR='$(abs_top_builddir)'; \
-	export XENLIGHTD_BUILDDIR;
+	export XENLIGHTD_BUILDDIR; \
+	XENLIGHTD_SRCDIR='$(abs_top_srcdir)'; export XENLIGHTD_SRCDIR;
 if SANITIZERS
 # the simulator is preloaded before the ASan runtime the daemon links
 AM_TESTS_ENVIRONMENT += ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1; \

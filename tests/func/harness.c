@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -84,6 +85,9 @@ static void dut_spawn(struct dut *d)
 	cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
+
+		/* a test that dies (timeout, crash) takes its daemon along */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 		dup2(null, 0);
 		/* stderr stays: a crash message belongs in the test output */

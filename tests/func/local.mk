@@ -8,7 +8,7 @@ noinst_LTLIBRARIES += tests/func/libharness.la
 tests_func_libharness_la_SOURCES = tests/func/harness.c tests/func/harness.h
 tests_func_libharness_la_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAGS)
 
-FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs \
+FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-lifecycle tests/func/test-events tests/func/test-save \
 	tests/func/test-recovery
 check_PROGRAMS += $(FUNC_TESTS)
@@ -35,6 +35,12 @@ tests_func_test_recovery_LDADD = $(FUNC_LDADD)
 tests_func_test_events_SOURCES = tests/func/test-events.c
 tests_func_test_events_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_events_LDADD = $(FUNC_LDADD)
+# the documentation against the code (doc/protocol.md, doc/xenlightd.8);
+# XENLIGHTD_SRCDIR overrides where the sources are read from
+tests_func_test_doc_SOURCES = tests/func/test-doc.c
+tests_func_test_doc_CFLAGS = $(FUNC_CFLAGS) \
+	-DDOC_TOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_func_test_doc_LDADD = $(FUNC_LDADD)
 
 # The functional tests with the daemon under valgrind: any memory error or
 # definite leak makes it exit 99, which dut_stop() reports.  Tests too slow

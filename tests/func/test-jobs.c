@@ -237,7 +237,9 @@ Test(jobs, fifo_queue_and_busy, .timeout = 180)
 	for (int i = 0; i < 3; i++) {
 		json_object *job = wait_job(c, q[i], 30000);
 
-		cr_assert_str_eq(json_str(job, "state"), "completed");
+		cr_assert_str_eq(json_str(job, "state"), "completed", "%s: %s",
+		    json_str(job, "type"), json_object_to_json_string(
+		    json_get(job, "error")));
 		json_object_put(job);
 	}
 	/* they started in the order they were queued */

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (;;) {
 		struct proto_request req;
 		struct err *e = NULL;
-		json_object *root, *id = NULL;
+		json_object *root;
 
 		status = line_reader_next(&lr, &line, &len);
 		if (status != LINE_READY)
@@ -64,13 +64,9 @@ parse:
 			if (!json_validate(out, out_len, PROTO_MAX_DEPTH + 1, NULL))
 				abort();
 		}
-		e = proto_request_parse(root, &req, &id);
-		json_object_put(id);
-		if (e != NULL) {
-			err_free(e);
-			continue;
-		}
-		e = schema_check(specs, req.arguments);
+		e = proto_request_parse(root, &req);
+		if (e == NULL)
+			e = schema_check(specs, req.arguments);
 		err_free(e);
 		proto_request_clear(&req);
 	}

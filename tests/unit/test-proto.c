@@ -214,23 +214,21 @@ Test(line_reader, fill_reads_a_pipe)
 /* ------------------------------------------------------------------------
  * Envelope */
 
-static struct err *parse_request(const char *text, struct proto_request *req,
-    json_object **id)
+static struct err *parse_request(const char *text, struct proto_request *req)
 {
 	struct err *e = NULL;
 	json_object *root = json_line_parse(text, strlen(text), &e);
 
 	cr_assert_not_null(root, "test input must parse: %s", text);
-	return proto_request_parse(root, req, id);
+	return proto_request_parse(root, req);
 }
 
 Test(proto_request, good_envelope)
 {
 	struct proto_request req;
-	json_object *id;
 	struct err *e = parse_request("{\"execute\":\"domain-save\","
 	    "\"arguments\":{\"domain\":\"web1\"},\"id\":[7,\"x\"],"
-	    "\"detach\":true,\"lock_wait_ms\":0}", &req, &id);
+	    "\"detach\":true,\"lock_wait_ms\":0}", &req);
 
 	cr_assert_null(e);
 	cr_assert_str_eq(req.execute, "domain-save");
@@ -239,18 +237,18 @@ Test(proto_request, good_envelope)
 	cr_assert_eq(req.lock_wait_ms, 0);
 	cr_assert(json_object_is_type(req.id, json_type_array));
 	cr_assert_not_null(req.arguments);
-	json_object_put(id);
+	cr_assert(req.has_id);
 	proto_request_clear(&req);
 }
 
 Test(proto_request, missing_arguments_become_empty_object)
 {
 	struct proto_request req;
-	struct err *e = parse_request("{\"execute\":\"version\"}", &req, NULL);
+	struct err *e = parse_request("{\"execute\":\"version\"}", &req);
 
 	cr_assert_null(e);
 	cr_assert(json_object_is_type(req.arguments, json_type_object));
-	cr_assert_null(req.id);
+	cr_assert_not(req.has_id);
 	proto_request_clear(&req);
 }
 
@@ -270,37 +268,55 @@ Test(proto_request, bad_envelopes)
 
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct proto_request req;
-		json_object *id = NULL;
-		struct err *e = parse_request(cases[i], &req, &id);
+		struct err *e = parse_request(cases[i], &req);
 
 		cr_assert_not_null(e, "%s must be refused", cases[i]);
 		cr_assert_eq(e->class, ERR_INVALID_MESSAGE, "%s", cases[i]);
 		err_free(e);
-		json_object_put(id);
+		proto_request_clear(&req);
 	}
 }
 
 Test(proto_request, id_survives_a_bad_envelope)
 {
 	struct proto_request req;
-	json_object *id = NULL;
 	struct err *e = parse_request("{\"id\":42,\"bogus\":1,\"execute\":\"x\"}",
-	    &req, &id);
+	    &req);
+	json_object *reply = proto_reply_error(&req, e);
+	size_t len;
 
 	cr_assert_not_null(e);
-	cr_assert_not_null(id);
-	cr_assert_eq(json_object_get_int(id), 42);
-	json_object_put(id);
+	cr_assert(req.has_id);
+	cr_assert_eq(json_object_get_int(req.id), 42);
+	cr_assert(strstr(json_line_format(reply, &len), "\"id\":42") != NULL);
+	json_object_put(reply);
 	err_free(e);
+	proto_request_clear(&req);
+}
+
+Test(proto_request, null_id_is_echoed)
+{
+	struct proto_request req;
+	struct err *e = parse_request("{\"execute\":\"x\",\"id\":null}", &req);
+	json_object *reply = proto_reply_return(&req, NULL);
+	size_t len;
+
+	cr_assert_null(e);
+	cr_assert(req.has_id);
+	cr_assert_str_eq(json_line_format(reply, &len),
+	    "{\"return\":{},\"id\":null}");
+	json_object_put(reply);
+	proto_request_clear(&req);
 }
 
 Test(proto_reply, shapes)
 {
-	json_object *id = json_object_new_int(3);
-	json_object *ok = proto_reply_return(id, NULL);
+	struct proto_request req = { .has_id = true,
+		.id = json_object_new_int(3) };
+	json_object *ok = proto_reply_return(&req, NULL);
 	struct err *e = err_add_data(err_new(ERR_BUSY, "held by job %d", 11),
 	    "holder", json_object_new_int(11));
-	json_object *bad = proto_reply_error(id, e);
+	json_object *bad = proto_reply_error(&req, e);
 	struct timeval tv = { 1795860000, 123456 };
 	json_object *ev = proto_event_new("DOMAIN_SHUTDOWN", NULL, &tv);
 	size_t len;
@@ -318,7 +334,7 @@ Test(proto_reply, shapes)
 	json_object_put(ok);
 	json_object_put(bad);
 	json_object_put(ev);
-	json_object_put(id);
+	json_object_put(req.id);
 	err_free(e);
 }
 

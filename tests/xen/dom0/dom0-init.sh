@@ -1,0 +1,196 @@
+#!/bin/bash
+# dom0's init for one test run (PID 1, exec'd by /sbin/xlt-init from the work
+# disk mounted at /xlt/work): start the Xen toolstack by hand (no systemd),
+# install the xenlightd build from /xlt/work/install, run the scenarios one by
+# one with a wall-clock limit each, collect logs into /xlt/work/results, and
+# reboot (Xen resets the machine; QEMU runs with -no-reboot, so it exits).
+# Console lines starting with "XLT:" are read by run.sh on the host.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LC_ALL=C
+W=/xlt/work
+RES=$W/results
+XLT_SCENARIOS=""
+XLT_SCENARIO_TIMEOUT=300
+# shellcheck disable=SC1091
+[ -r $W/config ] && . $W/config
+export XLT_SCENARIO_TIMEOUT
+up() { cut -d' ' -f1 /proc/uptime; }
+now() { date +%s.%N; }
+dt() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.1f", e - s }'; }
+say() { echo "XLT: $* (dom0 uptime $(up))"; }
+
+finish() {
+	say "collecting logs"
+	mkdir -p $RES/dom0/console
+	cp /var/log/xen/console/*.log $RES/dom0/console/ 2>/dev/null
+	cp /var/log/xen/*.log $RES/dom0/ 2>/dev/null
+	xl dmesg >> $RES/dom0/xl-dmesg.txt 2>&1
+	dmesg > $RES/dom0/dmesg.txt 2>&1
+	sync
+	umount $W 2>/dev/null || { sync; umount -l $W; }
+	say "DONE"
+	sync
+	sleep 1
+	busybox reboot -f || echo b > /proc/sysrq-trigger
+	sleep 30
+}
+
+say "dom0-init start"
+mountpoint -q /proc || mount -t proc proc /proc
+mountpoint -q /sys || mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm /run /tmp
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+hostname dom0
+ip link set lo up
+mkdir -p $RES/dom0
+for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback xen-netback loop; do
+	modprobe $m || say "modprobe $m failed"
+done
+mount -t xenfs xenfs /proc/xen
+mkdir -p /run/xen /run/xenstored /var/log/xen/console /var/lib/xen /var/run/xen /run/xlt
+/usr/lib/xen-4.17/bin/oxenstored --pid-file /run/xenstore.pid
+end=$(( $(date +%s) + 30 ))
+until xenstore-read / >/dev/null 2>&1 || [ "$(date +%s)" -ge $end ]; do sleep 0.1; done
+/usr/lib/xen-4.17/bin/xen-init-dom0 > $RES/dom0/xen-init-dom0.txt 2>&1
+/usr/lib/xen-4.17/bin/xenconsoled --pid-file /run/xenconsoled.pid --log=guest \
+	--log-dir=/var/log/xen/console
+if ! xl info > $RES/dom0/xl-info.txt 2>&1; then
+	say "FATAL: xl info failed: toolstack not working"
+	cat $RES/dom0/xl-info.txt
+	echo "FAIL toolstack: xl info failed" > $RES/dom0/result.txt
+	finish
+fi
+say "READY"
+# a crashing daemon leaves its core on the work disk: run.sh prints its
+# backtrace (gdb on the host, against the same binary)
+mkdir -p $RES/cores
+echo "$RES/cores/core.%e.%p" > /proc/sys/kernel/core_pattern
+
+# ---------------------------------------------------------------------------
+# The xenlightd build (make install DESTDIR=...): copied over /, never cached.
+XLT_HAVE_DAEMON=0
+{
+	for deb in $W/debs/*.deb; do
+		[ -e "$deb" ] || continue
+		echo "unpacking $(basename "$deb") (a library the build needs)"
+		dpkg -x "$deb" /
+	done
+	if [ -d $W/install ] && [ -n "$(ls -A $W/install)" ]; then
+		cp -a $W/install/. / && ldconfig
+		echo "installed files:"
+		(cd $W/install && find . -type f -o -type l | sort)
+	else
+		echo "no install tree on the work disk"
+	fi
+	for b in xenlightd xlctl; do
+		p=$(command -v $b) || { echo "$b: not installed"; continue; }
+		echo "== ldd $p"
+		ldd "$p" 2>&1
+	done
+} > $RES/dom0/install.txt 2>&1
+if command -v xenlightd >/dev/null && command -v xlctl >/dev/null; then
+	XLT_HAVE_DAEMON=1
+	if grep -q 'not found' $RES/dom0/install.txt; then
+		mkdir -p $RES/preflight
+		{
+			echo "STEP libraries"
+			echo "FAIL libraries: xenlightd or xlctl misses shared libraries in dom0:"
+			grep -B20 'not found' $RES/dom0/install.txt | grep -E '^==|not found' | sed 's/^/  /'
+		} > $RES/preflight/result.txt
+		say "preflight: missing shared libraries (see results/dom0/install.txt)"
+	fi
+fi
+export XLT_HAVE_DAEMON
+say "xenlightd installed: $XLT_HAVE_DAEMON"
+
+# ---------------------------------------------------------------------------
+# Between scenarios: stop a daemon left running, destroy every domU, drop
+# temporary files, so that each scenario starts from a clean host.
+reset_host() {
+	local d=$1 pid n
+	if [ -r /run/xlt/daemon.pid ]; then
+		pid=$(cat /run/xlt/daemon.pid)
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid"
+			end=$(( $(date +%s) + 15 ))
+			while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt $end ]; do sleep 0.2; done
+			if kill -0 "$pid" 2>/dev/null; then
+				echo "NOTE xenlightd (pid $pid) ignored SIGTERM for 15 s: killed" >> "$d/result.txt"
+				kill -KILL "$pid"
+			fi
+		fi
+		rm -f /run/xlt/daemon.pid
+	fi
+	for pid in $(pidof xenlightd xlctl 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+	for n in $(xl list 2>/dev/null | awk 'NR > 2 { print $1 }'); do
+		echo "NOTE domain $n left behind: destroyed" >> "$d/result.txt"
+		timeout 60 xl destroy "$n" >/dev/null 2>&1
+	done
+	rm -rf /var/tmp/xlt /run/xenlightd /var/lib/xenlightd
+}
+
+# Facts for a failing scenario, taken before reset_host tears things down.
+diagnose() {
+	local d=$1 sock=/run/xenlightd/xenlightd.sock
+	{
+		echo "== xl list"; timeout 20 xl list 2>&1
+		echo "== ps"; ps -eo pid,ppid,stat,etime,args 2>&1 | grep -v '\[' | head -60
+		if [ -S $sock ] && command -v xlctl >/dev/null; then
+			echo "== xlctl --json list"; timeout 20 xlctl -c $sock --json list 2>&1
+			echo "== xlctl --json jobs"; timeout 20 xlctl -c $sock --json jobs 2>&1
+		fi
+		echo "== ls -la /var/tmp/xlt"; ls -la /var/tmp/xlt 2>&1
+		echo "== xl dmesg (since the scenario started)"; xl dmesg 2>&1 | tail -60
+	} > "$d/diag.txt" 2>&1
+}
+
+selected() {
+	local n=$1 s
+	[ -z "$XLT_SCENARIOS" ] && return 0
+	for s in $XLT_SCENARIOS; do
+		case $n in "$s"|"$s"-*) return 0 ;; esac
+	done
+	return 1
+}
+
+for s in $W/scenarios/[0-9][0-9]-*.sh; do
+	[ -e "$s" ] || continue
+	n=$(basename "$s" .sh)
+	selected "$n" || continue
+	d=$RES/$n
+	mkdir -p "$d"
+	# the hypervisor's messages of each scenario apart (see diagnose)
+	xl dmesg -c >> $RES/dom0/xl-dmesg.txt 2>&1
+	say ">>> $n"
+	t0=$(now)
+	XLT_NAME=$n XLT_RES=$d timeout -k 15 "$XLT_SCENARIO_TIMEOUT" \
+		bash "$s" > "$d/output.log" 2>&1 < /dev/null
+	rc=$?
+	t1=$(now)
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "FAIL timeout: scenario killed after ${XLT_SCENARIO_TIMEOUT} s" >> "$d/result.txt"
+	elif [ $rc != 0 ] && ! grep -q '^FAIL' "$d/result.txt" 2>/dev/null; then
+		echo "FAIL exit: scenario script exited with status $rc" >> "$d/result.txt"
+	fi
+	if grep -q '^FAIL' "$d/result.txt" 2>/dev/null; then
+		st=FAIL
+	elif grep -q '^SKIP' "$d/result.txt" 2>/dev/null; then
+		st=SKIP
+	elif grep -q '^PASS' "$d/result.txt" 2>/dev/null; then
+		st=PASS
+	else
+		echo "FAIL empty: the scenario recorded no result" >> "$d/result.txt"
+		st=FAIL
+	fi
+	echo "TIME scenario $(dt "$t0" "$t1")" >> "$d/result.txt"
+	[ $st = FAIL ] && diagnose "$d"
+	reset_host "$d"
+	mv $RES/cores/core.* "$d/" 2>/dev/null
+	sync
+	say "<<< $n $st $(dt "$t0" "$t1") s"
+done
+finish
