@@ -28,6 +28,7 @@
 #include "daemon/event.h"
 #include "daemon/fileio.h"
 #include "daemon/fsutil.h"
+#include "daemon/image.h"
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
@@ -53,7 +54,6 @@ struct dump_job {
 	uint32_t domid;
 	uint64_t memory_bytes;
 	uint64_t file_bytes;
-	int io_error;
 	struct event *progress_timer;
 	struct err *failure;
 };
@@ -194,11 +194,17 @@ static void dump_left(struct job *job, int rc)
 	job_complete(job, dump_result(dj));
 }
 
-static void dump_dir_synced(void *arg)
+static void dump_committed(struct job *job, struct err *e, uint64_t bytes)
 {
-	struct job *job = arg;
 	struct dump_job *dj = job->data;
 
+	free(dj->temp_path);		/* renamed, or removed */
+	dj->temp_path = NULL;
+	if (e != NULL) {
+		dump_fail(job, e);
+		return;
+	}
+	dj->file_bytes = bytes;
 	job_set_progress(job, dj->file_bytes, dj->file_bytes);
 	log_info("domain %s: core dumped to %s (%" PRIu64 " bytes)",
 	    job->domain_name, dj->path, dj->file_bytes);
@@ -212,61 +218,6 @@ static void dump_dir_synced(void *arg)
 		dump_left(job, 0);
 }
 
-static void dump_dir_sync_work(void *arg)
-{
-	struct job *job = arg;
-	struct dump_job *dj = job->data;
-
-	fsutil_fsync_parent(dj->path);
-}
-
-static void dump_synced(void *arg)
-{
-	struct job *job = arg;
-	struct dump_job *dj = job->data;
-	int rc;
-
-	if (dj->io_error != 0) {
-		dump_fail(job, err_new(ERR_IO, "cannot write %s: %s",
-		    dj->temp_path, strerror(dj->io_error)));
-		return;
-	}
-	if (job->abort_requested) {
-		dump_fail(job, err_new(ERR_ABORTED, "aborted"));
-		return;
-	}
-	if (dj->overwrite)
-		rc = rename(dj->temp_path, dj->path);
-	else
-		rc = renameat2(AT_FDCWD, dj->temp_path, AT_FDCWD, dj->path,
-		    RENAME_NOREPLACE);
-	if (rc < 0) {
-		dump_fail(job, err_new(ERR_IO, "cannot rename %s to %s: %s",
-		    dj->temp_path, dj->path, strerror(errno)));
-		return;
-	}
-	free(dj->temp_path);
-	dj->temp_path = NULL;
-	job_set_journal(job, "committed", json_object_new_boolean(true));
-	fileio_submit(dump_dir_sync_work, dump_dir_synced, job);
-}
-
-static void dump_sync_work(void *arg)
-{
-	struct job *job = arg;
-	struct dump_job *dj = job->data;
-	int fd = open(dj->temp_path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-
-	dj->io_error = 0;
-	if (fd < 0 || fsync(fd) < 0 || fstat(fd, &st) < 0)
-		dj->io_error = errno;
-	else
-		dj->file_bytes = (uint64_t)st.st_size;
-	if (fd >= 0)
-		close(fd);
-}
-
 static void dump_helper_exited(pid_t pid, int status, void *arg)
 {
 	struct job *job = arg;
@@ -275,7 +226,8 @@ static void dump_helper_exited(pid_t pid, int status, void *arg)
 	dj->helper = 0;
 	dump_stop_progress(dj);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == DUMP_HELPER_OK) {
-		fileio_submit(dump_sync_work, dump_synced, job);
+		image_commit(job, -1, dj->temp_path, dj->path, dj->overwrite,
+		    dump_committed);
 		return;
 	}
 	if (job->abort_requested)

@@ -24,6 +24,7 @@
 #include "daemon/event.h"
 #include "daemon/fileio.h"
 #include "daemon/fsutil.h"
+#include "daemon/image.h"
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
@@ -44,13 +45,11 @@ struct save_job {
 	bool overwrite;
 	bool managed;
 	bool was_paused;
-	bool committed;			/* the image is complete and in place */
 	uint32_t domid;
 	libxl_domain_config config;
 	uint64_t header_bytes;
 	uint64_t memory_bytes;
 	uint64_t file_bytes;
-	int io_error;			/* from the file worker */
 	struct event *progress_timer;
 	struct err *failure;
 };
@@ -222,14 +221,17 @@ static void save_paused_to_leave(struct job *job, int rc)
 	    job_ao(job, save_left)));
 }
 
-static void save_dir_synced(void *arg)
+static void save_committed(struct job *job, struct err *e, uint64_t bytes)
 {
-	struct job *job = arg;
 	struct save_job *s = job->data;
 
-	if (s->io_error != 0)
-		log_warning("domain %s: fsync of the directory of %s: %s",
-		    job->domain_name, s->path, strerror(s->io_error));
+	free(s->temp_path);		/* renamed, or removed */
+	s->temp_path = NULL;
+	if (e != NULL) {
+		save_fail(job, e);
+		return;
+	}
+	s->file_bytes = bytes;
 	job_set_progress(job, s->file_bytes - s->header_bytes,
 	    s->file_bytes - s->header_bytes);
 	if (s->managed)
@@ -252,63 +254,6 @@ static void save_dir_synced(void *arg)
 	}
 }
 
-static void save_dir_sync_work(void *arg)
-{
-	struct job *job = arg;
-	struct save_job *s = job->data;
-
-	s->io_error = -fsutil_fsync_parent(s->path);
-}
-
-static void save_synced(void *arg)
-{
-	struct job *job = arg;
-	struct save_job *s = job->data;
-	int rc;
-
-	if (s->io_error != 0) {
-		save_fail(job, err_new(ERR_IO, "cannot write %s: %s",
-		    s->temp_path, strerror(s->io_error)));
-		return;
-	}
-	if (job->abort_requested) {
-		save_fail(job, err_new(ERR_ABORTED, "aborted"));
-		return;
-	}
-	if (s->overwrite)
-		rc = rename(s->temp_path, s->path);
-	else
-		rc = renameat2(AT_FDCWD, s->temp_path, AT_FDCWD, s->path,
-		    RENAME_NOREPLACE);
-	if (rc < 0) {
-		save_fail(job, err_new(ERR_IO, "cannot rename %s to %s: %s",
-		    s->temp_path, s->path, errno == EEXIST ?
-		    "the file appeared meanwhile" : strerror(errno)));
-		return;
-	}
-	free(s->temp_path);
-	s->temp_path = NULL;
-	s->committed = true;
-	job_set_journal(job, "committed", json_object_new_boolean(true));
-	fileio_submit(save_dir_sync_work, save_dir_synced, job);
-}
-
-static void save_sync_work(void *arg)
-{
-	struct job *job = arg;
-	struct save_job *s = job->data;
-	struct stat st;
-
-	s->io_error = 0;
-	if (fsync(s->fd) < 0)
-		s->io_error = errno;
-	else if (fstat(s->fd, &st) == 0)
-		s->file_bytes = (uint64_t)st.st_size;
-	if (close(s->fd) < 0 && s->io_error == 0)
-		s->io_error = errno;
-	s->fd = -1;
-}
-
 static void save_suspended(struct job *job, int rc)
 {
 	struct save_job *s = job->data;
@@ -318,8 +263,10 @@ static void save_suspended(struct job *job, int rc)
 		save_fail(job, job_libxl_error(job, rc, "saving the domain"));
 		return;
 	}
-	/* the stream is complete but not yet on disk: fsync off the loop */
-	fileio_submit(save_sync_work, save_synced, job);
+	/* the stream is complete but not yet on disk */
+	image_commit(job, s->fd, s->temp_path, s->path, s->overwrite,
+	    save_committed);
+	s->fd = -1;			/* image_commit closes it */
 }
 
 static void save_have_config(struct job *job, int rc)

@@ -6,6 +6,7 @@ daemon_xenlightd_SOURCES = \
 	daemon/loop.c daemon/loop.h \
 	daemon/fileio.c daemon/fileio.h \
 	daemon/fsutil.c daemon/fsutil.h \
+	daemon/image.c daemon/image.h \
 	daemon/server.c daemon/server.h \
 	daemon/dispatch.c daemon/command.h daemon/commands.h \
 	daemon/domain.c daemon/domain.h \
