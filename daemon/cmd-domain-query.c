@@ -15,6 +15,7 @@
 #include "daemon/job.h"
 #include "daemon/log.h"
 #include "proto/json-line.h"
+#include "proto/json-text.h"
 
 static const char *const domain_states[] = {
 	"running", "blocked", "paused", "shutdown", "crashed", "dying",
@@ -32,8 +33,10 @@ static void cmd_domain_list_run(struct request *req)
 	const char *state = arg_string(req->args, "state");
 	int n = 0;
 	libxl_dominfo *list = libxl_list_domain(daemon_ctx, &n);
-	json_object *ret;
+	const unsigned char *text;
 	struct domain *d;
+	size_t len;
+	yajl_gen g;
 
 	if (list == NULL) {
 		request_fail(req, err_new(ERR_HYPERVISOR,
@@ -41,7 +44,8 @@ static void cmd_domain_list_run(struct request *req)
 		return;
 	}
 	domain_registry_sync(list, n);
-	ret = json_object_new_array_ext((int)domain_count());
+	g = json_text_writer();
+	yajl_gen_array_open(g);
 	TAILQ_FOREACH(d, &domain_registry, entry) {
 		const libxl_dominfo *info = NULL;
 
@@ -65,10 +69,12 @@ static void cmd_domain_list_run(struct request *req)
 		if (state != NULL && strcmp(state, info ?
 		    domain_state_name(info) : "shutoff") != 0)
 			continue;
-		json_object_array_add(ret, domain_to_json(d, info));
+		domain_write_json(g, d, info);
 	}
+	yajl_gen_array_close(g);
 	libxl_dominfo_list_free(list, n);
-	request_reply(req, ret);
+	yajl_gen_get_buf(g, &text, &len);
+	request_reply_text(req, (const char *)text, len);
 }
 
 const struct command cmd_domain_list = {
@@ -90,11 +96,23 @@ static void cmd_domain_info_run(struct request *req)
 	struct domain *d = domain_lookup(
 	    json_object_object_get(req->args, "domain"), &e);
 
+	libxl_dominfo info;
+	const unsigned char *text;
+	size_t len;
+	yajl_gen g;
+	bool running;
+
 	if (d == NULL) {
 		request_fail(req, e);
 		return;
 	}
-	request_reply(req, domain_info_json(d));
+	running = domain_fresh_info(d, &info);
+	g = json_text_writer();
+	domain_write_json(g, d, running ? &info : NULL);
+	if (running)
+		libxl_dominfo_dispose(&info);
+	yajl_gen_get_buf(g, &text, &len);
+	request_reply_text(req, (const char *)text, len);
 }
 
 const struct command cmd_domain_info = {

@@ -54,6 +54,8 @@ TAILQ_HEAD(request_list, request);
  * takes the error. */
 void request_reply(struct request *req, json_object *ret);
 void request_fail(struct request *req, struct err *e);
+/* The reply for a result already written as JSON text. */
+void request_reply_text(struct request *req, const char *text, size_t len);
 
 const struct command *command_find(const char *name);
 /* All commands, NULL-terminated, for query-commands. */

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <uthash.h>
 
 #include <event2/event.h>
@@ -159,6 +160,28 @@ void request_reply(struct request *req, json_object *ret)
 		json_object_put(reply);
 	} else {
 		json_object_put(ret);
+	}
+	request_free(req);
+}
+
+void request_reply_text(struct request *req, const char *text, size_t len)
+{
+	if (req->conn != NULL) {
+		struct iovec parts[5];
+		int n = 0;
+
+		parts[n++] = (struct iovec){ "{\"return\":", 10 };
+		parts[n++] = (struct iovec){ (void *)text, len };
+		if (req->msg.has_id) {
+			size_t id_len = 4;
+			const char *id = req->msg.id != NULL ?
+			    json_line_format(req->msg.id, &id_len) : "null";
+
+			parts[n++] = (struct iovec){ ",\"id\":", 6 };
+			parts[n++] = (struct iovec){ (void *)id, id_len };
+		}
+		parts[n++] = (struct iovec){ "}", 1 };
+		conn_send_parts(req->conn, parts, n);
 	}
 	request_free(req);
 }

@@ -15,6 +15,7 @@
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "proto/json-text.h"
 #include "proto/schema.h"
 
 struct domain_list domain_registry = TAILQ_HEAD_INITIALIZER(domain_registry);
@@ -281,28 +282,15 @@ static const char *domain_type_name(libxl_domain_type type)
 	}
 }
 
-static json_object *json_string_or_null(const char *s)
+/* One writer for domain objects: domain-list and domain-info send its text
+ * as it is (10,000 domains in one reply), everything else parses it. */
+void domain_write_json(yajl_gen g, struct domain *d, const libxl_dominfo *info)
 {
-	return s != NULL ? json_object_new_string(s) : NULL;
-}
-
-json_object *domain_to_json(struct domain *d, const libxl_dominfo *info)
-{
-	json_object *obj = json_object_new_object();
 	const libxl_domain_build_info *b = d->config ? &d->config->b_info : NULL;
 	uint64_t memory = 0, max_memory = 0;
 	int vcpus = 0, online = 0;
 	const char *type = NULL;
 
-	json_object_object_add(obj, "name", json_object_new_string(d->name));
-	json_object_object_add(obj, "uuid", json_object_new_string(d->uuid_text));
-	json_object_object_add(obj, "domid", info != NULL ?
-	    json_object_new_int64(info->domid) : NULL);
-	json_object_object_add(obj, "state", json_object_new_string(info ?
-	    domain_state_name(info) : "shutoff"));
-	json_object_object_add(obj, "reason", info && info->shutdown ?
-	    json_object_new_string(
-	    domain_shutdown_reason_name(info->shutdown_reason)) : NULL);
 	if (info != NULL) {
 		type = domain_type_name(info->domain_type);
 		memory = info->current_memkb;
@@ -318,35 +306,84 @@ json_object *domain_to_json(struct domain *d, const libxl_dominfo *info)
 		/* libxl's default for an unset max_vcpus is one */
 		vcpus = b->max_vcpus > 0 ? b->max_vcpus : 1;
 	}
-	json_object_object_add(obj, "type", json_string_or_null(type));
-	json_object_object_add(obj, "persistent",
-	    json_object_new_boolean(d->persistent));
-	json_object_object_add(obj, "autostart",
-	    json_object_new_boolean(d->autostart));
-	json_object_object_add(obj, "managed_save",
-	    json_object_new_boolean(d->managed_save));
-	json_object_object_add(obj, "memory_kib", json_object_new_int64(
-	    (int64_t)memory));
-	json_object_object_add(obj, "max_memory_kib", json_object_new_int64(
-	    (int64_t)max_memory));
-	json_object_object_add(obj, "vcpus", json_object_new_int(vcpus));
-	json_object_object_add(obj, "vcpus_online", json_object_new_int(online));
-	json_object_object_add(obj, "cpu_time_ns", json_object_new_int64(
-	    info ? (int64_t)info->cpu_time : 0));
+	yajl_gen_map_open(g);
+	yajl_key(g, "name");
+	yajl_text(g, d->name);
+	yajl_key(g, "uuid");
+	yajl_text(g, d->uuid_text);
+	yajl_key(g, "domid");
+	if (info != NULL)
+		yajl_gen_integer(g, info->domid);
+	else
+		yajl_gen_null(g);
+	yajl_key(g, "state");
+	yajl_text(g, info ? domain_state_name(info) : "shutoff");
+	yajl_key(g, "reason");
+	if (info != NULL && info->shutdown)
+		yajl_text(g, domain_shutdown_reason_name(info->shutdown_reason));
+	else
+		yajl_gen_null(g);
+	yajl_key(g, "type");
+	if (type != NULL)
+		yajl_text(g, type);
+	else
+		yajl_gen_null(g);
+	yajl_key(g, "persistent");
+	yajl_gen_bool(g, d->persistent);
+	yajl_key(g, "autostart");
+	yajl_gen_bool(g, d->autostart);
+	yajl_key(g, "managed_save");
+	yajl_gen_bool(g, d->managed_save);
+	yajl_key(g, "memory_kib");
+	yajl_gen_integer(g, (long long)memory);
+	yajl_key(g, "max_memory_kib");
+	yajl_gen_integer(g, (long long)max_memory);
+	yajl_key(g, "vcpus");
+	yajl_gen_integer(g, vcpus);
+	yajl_key(g, "vcpus_online");
+	yajl_gen_integer(g, online);
+	yajl_key(g, "cpu_time_ns");
+	yajl_gen_integer(g, info ? (long long)info->cpu_time : 0);
+	yajl_key(g, "job");
 	if (d->holder != NULL) {
-		json_object *job = json_object_new_object();
-
-		json_object_object_add(job, "id",
-		    json_object_new_int64((int64_t)d->holder->id));
-		json_object_object_add(job, "type",
-		    json_object_new_string(d->holder->type->name));
-		json_object_object_add(job, "state", json_object_new_string(
-		    job_state_name(d->holder->state)));
-		json_object_object_add(obj, "job", job);
+		yajl_gen_map_open(g);
+		yajl_key(g, "id");
+		yajl_gen_integer(g, (long long)d->holder->id);
+		yajl_key(g, "type");
+		yajl_text(g, d->holder->type->name);
+		yajl_key(g, "state");
+		yajl_text(g, job_state_name(d->holder->state));
+		yajl_gen_map_close(g);
 	} else {
-		json_object_object_add(obj, "job", NULL);
+		yajl_gen_null(g);
 	}
+	yajl_gen_map_close(g);
+}
+
+json_object *domain_to_json(struct domain *d, const libxl_dominfo *info)
+{
+	yajl_gen g = json_text_writer();
+	const unsigned char *text;
+	size_t len;
+	json_object *obj;
+
+	domain_write_json(g, d, info);
+	yajl_gen_get_buf(g, &text, &len);
+	obj = json_tokener_parse((const char *)text);
+	if (obj == NULL)
+		abort();	/* our own output */
 	return obj;
+}
+
+bool domain_fresh_info(struct domain *d, libxl_dominfo *info)
+{
+	libxl_dominfo_init(info);
+	if (domain_is_running(d) &&
+	    libxl_domain_info(daemon_ctx, info, d->domid) == 0)
+		return true;
+	/* not running, or gone: the death event is on its way */
+	libxl_dominfo_dispose(info);
+	return false;
 }
 
 json_object *domain_info_json(struct domain *d)
@@ -354,14 +391,8 @@ json_object *domain_info_json(struct domain *d)
 	libxl_dominfo info;
 	json_object *obj;
 
-	if (!domain_is_running(d))
+	if (!domain_fresh_info(d, &info))
 		return domain_to_json(d, NULL);
-	libxl_dominfo_init(&info);
-	if (libxl_domain_info(daemon_ctx, &info, d->domid) != 0) {
-		/* gone; the death event is on its way */
-		libxl_dominfo_dispose(&info);
-		return domain_to_json(d, NULL);
-	}
 	obj = domain_to_json(d, &info);
 	libxl_dominfo_dispose(&info);
 	return obj;

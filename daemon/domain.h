@@ -9,6 +9,7 @@
 #include <bsd/sys/queue.h>
 #include <json-c/json.h>
 #include <uthash.h>
+#include <yajl/yajl_gen.h>
 
 #include "daemon/xl-compat.h"
 #include "proto/err.h"
@@ -84,7 +85,11 @@ void domain_set_config(struct domain *d, libxl_domain_config *config);
 int domain_rename(struct domain *d, const char *name);
 
 /* Domain objects of PROTOCOL.md.  info may be NULL (not running). */
+void domain_write_json(yajl_gen g, struct domain *d, const libxl_dominfo *info);
 json_object *domain_to_json(struct domain *d, const libxl_dominfo *info);
+/* The hypervisor's current view of a running domain (true), or nothing
+ * (false: not running, or gone); info must be disposed of on true. */
+bool domain_fresh_info(struct domain *d, libxl_dominfo *info);
 /* Fresh state from the hypervisor. */
 json_object *domain_info_json(struct domain *d);
 const char *domain_state_name(const libxl_dominfo *info);

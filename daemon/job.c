@@ -402,7 +402,7 @@ static void job_reply_detached(struct request *req, struct job *job)
 	request_reply(req, ret);
 }
 
-static struct job *job_submit_destroy(struct request *req, struct job *job)
+static struct job *job_submit_destroy(struct job *job)
 {
 	struct domain *dom = job->domain;
 	struct timeval patience = { JOB_DESTROY_PATIENCE_MS / 1000,
@@ -436,6 +436,9 @@ static struct job *job_submit_destroy(struct request *req, struct job *job)
 static struct job *job_submit_common(struct request *req,
     const struct job_type *type, struct domain *dom, void *data)
 {
+	/* read now: a detached request is answered, and freed, below */
+	int64_t lock_wait_ms = req != NULL ? req->lock_wait_ms :
+	    options.lock_wait_ms;
 	struct job *job;
 	struct err *e = NULL;
 
@@ -463,7 +466,7 @@ static struct job *job_submit_common(struct request *req,
 		    "domain '%s' is being destroyed (job %" PRIu64 ")",
 		    dom->name, dom->destroyer->id);
 	else if (dom != NULL && type->kind != JOB_DESTROY &&
-	    dom->holder != NULL && req != NULL && req->lock_wait_ms == 0)
+	    dom->holder != NULL && req != NULL && lock_wait_ms == 0)
 		e = job_busy_error(dom);
 	else if (dom != NULL && dom->holder != NULL) {
 		unsigned queued = 0;
@@ -500,15 +503,15 @@ static struct job *job_submit_common(struct request *req,
 	}
 	job_journal(job);
 	if (dom != NULL && type->kind == JOB_DESTROY)
-		return job_submit_destroy(req, job);
+		return job_submit_destroy(job);
 	if (dom == NULL) {
 		job_start(job);
 	} else if (dom->holder == NULL && TAILQ_EMPTY(&dom->queue)) {
 		job_acquire_lock(job);
 		job_start(job);
 	} else {
-		int64_t wait = req != NULL ? req->lock_wait_ms : options.lock_wait_ms;
-		struct timeval tv = { wait / 1000, (wait % 1000) * 1000 };
+		struct timeval tv = { lock_wait_ms / 1000,
+			(lock_wait_ms % 1000) * 1000 };
 
 		TAILQ_INSERT_TAIL(&dom->queue, job, queue_entry);
 		job->deadline = evtimer_new(daemon_base, job_lock_deadline, job);

@@ -30,7 +30,8 @@ daemon_xenlightd_SOURCES = \
 	daemon/cmd-device.c \
 	daemon/cmd-stats.c
 daemon_xenlightd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
-	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENSTAT_CFLAGS) $(LIBBSD_CFLAGS)
+	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENSTAT_CFLAGS) $(LIBBSD_CFLAGS) \
+	$(YAJL_CFLAGS)
 daemon_xenlightd_LDADD = daemon/libxlcfg.la proto/libproto.la \
 	$(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) $(XLUTIL_LIBS) \
 	$(XENSTAT_LIBS) \

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <bsd/sys/queue.h>
@@ -87,8 +88,16 @@ static void conn_flush(struct conn *c)
 		if (n == 0)
 			break;
 	}
+	if (c->drain_fn != NULL &&
+	    evbuffer_get_length(c->output) < c->drain_low) {
+		void (*fn)(struct conn *, void *) = c->drain_fn;
+
+		c->drain_fn = NULL;
+		fn(c, c->drain_arg);	/* may queue more */
+	}
 	if (evbuffer_get_length(c->output) > 0) {
 		event_add(c->write_event, NULL);
+		conn_update_reading(c);
 		return;
 	}
 	event_del(c->write_event);
@@ -105,24 +114,7 @@ static void conn_flush(struct conn *c)
 
 static void conn_writable(evutil_socket_t fd, short what, void *arg)
 {
-	struct conn *c = arg;
-	size_t left;
-
-	conn_flush(c);
-	/* c may be gone now; look it up only through the list */
-	TAILQ_FOREACH(c, &conns, entry) {
-		if (c != arg)
-			continue;
-		left = evbuffer_get_length(c->output);
-		if (c->drain_fn != NULL && left < c->drain_low) {
-			void (*fn)(struct conn *, void *) = c->drain_fn;
-
-			c->drain_fn = NULL;
-			fn(c, c->drain_arg);
-		}
-		conn_update_reading(c);
-		break;
-	}
+	conn_flush(arg);
 }
 
 void conn_send_text(struct conn *c, const char *text, size_t len)
@@ -133,6 +125,16 @@ void conn_send_text(struct conn *c, const char *text, size_t len)
 	evbuffer_add(c->output, "\n", 1);
 	/* written when the loop comes back: replies to pipelined requests
 	 * leave in one write */
+	event_add(c->write_event, NULL);
+}
+
+void conn_send_parts(struct conn *c, const struct iovec *parts, int count)
+{
+	if (c == NULL || c->fd < 0)
+		return;
+	for (int i = 0; i < count; i++)
+		evbuffer_add(c->output, parts[i].iov_base, parts[i].iov_len);
+	evbuffer_add(c->output, "\n", 1);
 	event_add(c->write_event, NULL);
 }
 
@@ -282,7 +284,8 @@ static void conn_readable(evutil_socket_t fd, short what, void *arg)
 	}
 	conn_process_lines(c);
 	conn_check_finished(c);
-	conn_update_reading(c);
+	/* replies leave now, not one poll() later: one write for the batch */
+	conn_flush(c);
 }
 
 static void conn_resume(evutil_socket_t fd, short what, void *arg)
@@ -291,7 +294,7 @@ static void conn_resume(evutil_socket_t fd, short what, void *arg)
 
 	conn_process_lines(c);
 	conn_check_finished(c);
-	conn_update_reading(c);
+	conn_flush(c);
 }
 
 static void conn_update_reading(struct conn *c)

@@ -24,6 +24,9 @@ unsigned server_client_count(void);
 void conn_send(struct conn *c, json_object *msg);
 /* The same for a line already serialised (one event to many clients). */
 void conn_send_text(struct conn *c, const char *text, size_t len);
+/* The same for a line made of pieces (a reply around a text result). */
+struct iovec;
+void conn_send_parts(struct conn *c, const struct iovec *parts, int count);
 size_t conn_output_size(const struct conn *c);
 bool conn_is_read_only(const struct conn *c);
 uint64_t conn_id(const struct conn *c);

@@ -5,7 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config git ca-certificates \
-	libxen-dev libevent-dev libjson-c-dev libbsd-dev uthash-dev \
+	libxen-dev libevent-dev libjson-c-dev libyajl-dev libbsd-dev uthash-dev \
 	libcriterion-dev \
 	valgrind clang libclang-rt-14-dev \
 	procps psmisc file binutils
