@@ -15,6 +15,7 @@
 #include "daemon/job.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "proto/json-line.h"
 #include "proto/schema.h"
 
 /* A domain's lock queue is bounded: a client cannot park unbounded work. */
@@ -124,6 +125,11 @@ static uint64_t job_allocate_id(void)
 	return next_job_id++;
 }
 
+static json_object *job_result_json(const struct job *job)
+{
+	return json_tokener_parse(job->result);
+}
+
 static json_object *job_time_json(const struct timeval *tv)
 {
 	return proto_time_json(tv);
@@ -153,8 +159,7 @@ static void job_journal(struct job *job)
 	if (job->error != NULL)
 		json_object_object_add(record, "error", err_to_json(job->error));
 	if (job->result != NULL)
-		json_object_object_add(record, "result",
-		    json_object_get(job->result));
+		json_object_object_add(record, "result", job_result_json(job));
 	if (job->journal_extra != NULL)
 		json_object_object_add(record, "extra",
 		    json_object_get(job->journal_extra));
@@ -235,7 +240,7 @@ json_object *job_to_json(const struct job *job)
 	json_object_object_add(obj, "error", job->error != NULL ?
 	    err_to_json(job->error) : NULL);
 	json_object_object_add(obj, "result", job->result != NULL ?
-	    json_object_get(job->result) : NULL);
+	    job_result_json(job) : NULL);
 	return obj;
 }
 
@@ -721,14 +726,10 @@ struct err *job_libxl_error(struct job *job, int rc, const char *what)
 
 static json_object *job_result_for_submitter(const struct job *job)
 {
-	json_object *ret;
+	json_object *ret = job->result != NULL ? job_result_json(job) : NULL;
 
-	if (job->result != NULL &&
-	    json_object_is_type(job->result, json_type_object)) {
-		ret = json_object_new_object();
-		json_object_object_foreach(job->result, key, value)
-			json_object_object_add(ret, key, json_object_get(value));
-	} else {
+	if (!json_object_is_type(ret, json_type_object)) {
+		json_object_put(ret);
 		ret = json_object_new_object();
 	}
 	json_object_object_add(ret, "job", json_object_new_int64((int64_t)job->id));
@@ -785,7 +786,7 @@ static void job_free(struct job *job)
 	if (job->data != NULL && job->type->free_data != NULL)
 		job->type->free_data(job->data);
 	json_object_put(job->args);
-	json_object_put(job->result);
+	free(job->result);
 	json_object_put(job->journal_extra);
 	err_free(job->error);
 	free(job);
@@ -816,7 +817,12 @@ static void job_finish(struct job *job, json_object *result, struct err *e)
 	}
 	job->step_next = NULL;
 	job_unwatch_domain(job);
-	job->result = result;
+	if (result != NULL) {
+		size_t len;
+
+		job->result = strdup(json_line_format(result, &len));
+		json_object_put(result);
+	}
 	job->error = e;
 	job->state = e == NULL ? JOB_COMPLETED :
 	    e->class == ERR_ABORTED ? JOB_ABORTED : JOB_FAILED;
@@ -844,7 +850,9 @@ static void job_finish(struct job *job, json_object *result, struct err *e)
 	active_count--;
 	TAILQ_INSERT_TAIL(&finished_jobs, job, list_entry);
 	finished_count++;
-	job_status_changed(job);
+	job_status_changed(job);	/* and the final journal record */
+	json_object_put(job->journal_extra);
+	job->journal_extra = NULL;
 	job_reply_waiters(job);
 
 	if (dom != NULL) {
@@ -1045,7 +1053,8 @@ static void job_recover_one(json_object *record, void *arg)
 	if (json_object_object_get_ex(record, "extra", &value))
 		job->journal_extra = json_object_get(value);
 	if (json_object_object_get_ex(record, "result", &value))
-		job->result = json_object_get(value);
+		job->result = strdup(json_object_to_json_string_ext(value,
+		    JSON_C_TO_STRING_PLAIN));
 	if (json_object_object_get_ex(record, "error", &value))
 		job->error = err_from_json(value);
 	if (!job_is_finished(job)) {

@@ -74,7 +74,9 @@ struct job {
 	uint64_t progress_current, progress_total;
 	struct timeval progress_event_at;
 	struct err *error;		/* failed or aborted */
-	json_object *result;		/* completed */
+	/* completed: the result as compact JSON text (history is kept for
+	 * minutes, for thousands of jobs: text is a tenth of a json-c tree) */
+	char *result;
 	json_object *args;		/* the request's arguments */
 	void *data;			/* the type's own state */
 	bool abort_requested;
