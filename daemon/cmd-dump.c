@@ -369,9 +369,15 @@ static void dump_recover(json_object *record, struct err *error)
 			return;
 		}
 	} else {
+		const char *file = arg_string(json_object_object_get(record,
+		    "args"), "file");
+
 		if (temp != NULL && unlink(temp) == 0)
 			log_notice("removed %s, left by an interrupted dump",
 			    temp);
+		if (file != NULL && fsutil_remove_partials(file) > 0)
+			log_notice("removed what an interrupted dump left of %s",
+			    file);
 		lifecycle_recover_note(error, "no core file was written");
 	}
 	lifecycle_recover_suspended(record);

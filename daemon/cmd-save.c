@@ -371,10 +371,20 @@ static void save_recover(json_object *record, struct err *error)
 	struct domain *d = NULL;
 	libxl_uuid uuid;
 
+	if (uuid_text != NULL && libxl_uuid_from_string(&uuid, uuid_text) == 0)
+		d = domain_find_uuid(&uuid);
 	if (!arg_bool(extra, "committed", false)) {
+		char *managed = file == NULL && d != NULL ?
+		    store_managed_save_path(d) : NULL;
+		const char *target = file != NULL ? file : managed;
+
 		if (temp != NULL && unlink(temp) == 0)
 			log_notice("removed %s, left by an interrupted save",
 			    temp);
+		if (target != NULL && fsutil_remove_partials(target) > 0)
+			log_notice("removed what an interrupted save left of %s",
+			    target);
+		free(managed);
 		lifecycle_recover_note(error, "no image was written");
 		lifecycle_recover_suspended(record);
 		return;
@@ -385,8 +395,6 @@ static void save_recover(json_object *record, struct err *error)
 	else
 		lifecycle_recover_note(error, "the image %s is complete",
 		    file ? file : "");
-	if (uuid_text != NULL && libxl_uuid_from_string(&uuid, uuid_text) == 0)
-		d = domain_find_uuid(&uuid);
 	if (d == NULL)
 		return;
 	if (job_record_is(record, &domain_managed_save_job)) {

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -98,6 +99,37 @@ int fsutil_create_partial(const char *final_path, mode_t mode, char **temp_path)
 bool fsutil_is_partial_name(const char *name)
 {
 	return name[0] == '.' && strstr(name, PARTIAL_MARK) != NULL;
+}
+
+int fsutil_remove_partials(const char *final_path)
+{
+	char *dir = fsutil_dirname(final_path);
+	char *copy = strdup(final_path), *prefix;
+	DIR *d;
+	struct dirent *e;
+	int removed = 0;
+
+	if (copy == NULL || asprintf(&prefix, ".%s" PARTIAL_MARK,
+	    basename(copy)) < 0)
+		abort();
+	d = opendir(dir);
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		char *path;
+
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
+			abort();
+		if (unlink(path) == 0)
+			removed++;
+		free(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(prefix);
+	free(copy);
+	free(dir);
+	return removed;
 }
 
 int fsutil_atomic_write(const char *path, const void *data, size_t len,

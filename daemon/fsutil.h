@@ -27,6 +27,9 @@ char *fsutil_read_file(const char *path, size_t max, size_t *len, int *error);
  * Creates it O_EXCL; returns the fd and the name (malloc'd) or -errno. */
 int fsutil_create_partial(const char *final_path, mode_t mode, char **temp_path);
 bool fsutil_is_partial_name(const char *name);
+/* Removes every partial file of final_path (a crash may leave one behind
+ * before anybody wrote its name down); returns how many. */
+int fsutil_remove_partials(const char *final_path);
 
 /* The directory a file is to be written in exists: else an IOError. */
 struct err *fsutil_check_parent_dir(const char *path);
