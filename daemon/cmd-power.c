@@ -145,8 +145,9 @@ static bool shutdown_finished(struct job *job)
 	const struct domain *d = job->domain;
 	const libxl_domain_config *c = d->config;
 
+	/* gone, and our on_poweroff destroy (if any) done with it */
 	if (!domain_is_running(d))
-		return true;
+		return d->destroyer == NULL;
 	/* with on_poweroff=preserve the domain stays, shut down */
 	return d->shutdown_reason == LIBXL_SHUTDOWN_REASON_POWEROFF &&
 	    (!d->ours || (c != NULL &&

@@ -865,6 +865,10 @@ static void job_finish(struct job *job, json_object *result, struct err *e)
 		}
 		job_lock_handover(dom);
 		job->domain = NULL;
+		/* those waiting for the domain to settle (shutdown --wait)
+		 * may be done now that this job is */
+		if (!TAILQ_EMPTY(&dom->watchers))
+			job_notify_domain_changed(dom);
 		domain_forget_if_unused(dom);
 		domain_unref(dom);
 	}

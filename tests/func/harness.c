@@ -97,7 +97,7 @@ static void dut_spawn(struct dut *d)
 			setenv("LD_PRELOAD", simlib, 1);
 			setenv("XENLIGHTD_SIM_RUNDIR", d->rundir, 1);
 		}
-		execv(argv[0], argv);
+		execvp(argv[0], argv);	/* the wrapper is found on PATH */
 		_exit(127);
 	}
 	d->pid = pid;
