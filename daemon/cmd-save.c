@@ -51,7 +51,6 @@ struct save_job {
 	uint64_t memory_bytes;
 	uint64_t file_bytes;
 	struct event *progress_timer;
-	struct err *failure;
 };
 
 static void save_job_free(void *data)
@@ -65,7 +64,6 @@ static void save_job_free(void *data)
 	if (s->temp_path != NULL)
 		unlink(s->temp_path);	/* never a complete-looking leftover */
 	libxl_domain_config_dispose(&s->config);
-	err_free(s->failure);
 	free(s->temp_path);
 	free(s->path);
 	free(s);
@@ -96,54 +94,9 @@ static void save_stop_progress(struct save_job *s)
 /* ------------------------------------------------------------------------
  * Failure: resume the domain as it was */
 
-static void save_give_up(struct job *job)
-{
-	struct save_job *s = job->data;
-	job_fail_taking(job, &s->failure);
-}
-
-static void save_repaused(struct job *job, int rc)
-{
-	if (rc != 0)
-		log_error("domain %s: cannot pause it again after the failed "
-		    "save: libxl error %d", job->domain_name, rc);
-	save_give_up(job);
-}
-
-static void save_resumed(struct job *job, int rc)
-{
-	struct save_job *s = job->data;
-
-	if (rc != 0) {
-		char *desc;
-
-		log_error("domain %s: cannot resume it after the failed save: "
-		    "libxl error %d", job->domain_name, rc);
-		if (asprintf(&desc, "%s; the domain could not be resumed "
-		    "(libxl error %d) and stays suspended", s->failure->desc,
-		    rc) >= 0) {
-			free(s->failure->desc);
-			s->failure->desc = desc;
-		}
-		save_give_up(job);
-		return;
-	}
-	domain_rearm_death_watch(job->domain);
-	event_emit_domain("DOMAIN_RESUMED", job->domain, NULL);
-	if (s->was_paused) {
-		job_ao_started(job, libxl_domain_pause(daemon_ctx, s->domid,
-		    job_ao(job, save_repaused)));
-		return;
-	}
-	save_give_up(job);
-}
-
 static void save_fail(struct job *job, struct err *e)
 {
 	struct save_job *s = job->data;
-	struct domain *d = job->domain;
-	libxl_dominfo info;
-	bool suspended = false;
 
 	save_stop_progress(s);
 	if (s->fd >= 0) {
@@ -155,21 +108,7 @@ static void save_fail(struct job *job, struct err *e)
 		free(s->temp_path);
 		s->temp_path = NULL;
 	}
-	s->failure = e;
-	libxl_dominfo_init(&info);
-	if (domain_is_running(d) &&
-	    libxl_domain_info(daemon_ctx, &info, d->domid) == 0)
-		suspended = info.shutdown &&
-		    info.shutdown_reason == LIBXL_SHUTDOWN_REASON_SUSPEND;
-	libxl_dominfo_dispose(&info);
-	/* a domain being destroyed is not worth resuming */
-	if (!suspended || d->destroyer != NULL) {
-		save_give_up(job);
-		return;
-	}
-	log_info("domain %s: resuming it after the failed save", d->name);
-	job_ao_started(job, libxl_domain_resume(daemon_ctx, s->domid, 1,
-	    job_ao(job, save_resumed)));
+	lifecycle_fail_resuming(job, e, s->was_paused);
 }
 
 /* ------------------------------------------------------------------------

@@ -789,6 +789,7 @@ static void job_free(struct job *job)
 	free(job->result);
 	json_object_put(job->journal_extra);
 	err_free(job->error);
+	err_free(job->pending_error);
 	free(job);
 }
 

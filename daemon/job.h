@@ -74,6 +74,8 @@ struct job {
 	uint64_t progress_current, progress_total;
 	struct timeval progress_event_at;
 	struct err *error;		/* failed or aborted */
+	struct err *pending_error;	/* failing, after a clean-up step */
+	bool repause;			/* lifecycle_fail_resuming */
 	/* completed: the result as compact JSON text (history is kept for
 	 * minutes, for thousands of jobs: text is a tenth of a json-c tree) */
 	char *result;

@@ -239,3 +239,57 @@ void lifecycle_recover_suspended(json_object *record)
 		job_submit_internal(&domain_unpause_job, d, NULL);
 	}
 }
+
+/* ------------------------------------------------------------------------
+ * Failing a job that suspended its domain */
+
+static void lifecycle_resume_finished(struct job *job, int rc)
+{
+	if (rc != 0)
+		log_error("domain %s: cannot pause it again after the failure: "
+		    "libxl error %d", job->domain_name, rc);
+	job_fail_taking(job, &job->pending_error);
+}
+
+static void lifecycle_resumed(struct job *job, int rc)
+{
+	if (rc != 0) {
+		log_error("domain %s: cannot resume it after the failure: libxl "
+		    "error %d", job->domain_name, rc);
+		lifecycle_recover_note(job->pending_error, "the domain could not "
+		    "be resumed (libxl error %d) and stays suspended", rc);
+		job_fail_taking(job, &job->pending_error);
+		return;
+	}
+	domain_rearm_death_watch(job->domain);
+	event_emit_domain("DOMAIN_RESUMED", job->domain, NULL);
+	if (job->repause && domain_is_running(job->domain)) {
+		job_ao_started(job, libxl_domain_pause(daemon_ctx,
+		    job->domain->domid, job_ao(job, lifecycle_resume_finished)));
+		return;
+	}
+	job_fail_taking(job, &job->pending_error);
+}
+
+void lifecycle_fail_resuming(struct job *job, struct err *e, bool repause)
+{
+	struct domain *d = job->domain;
+	libxl_dominfo info;
+	bool suspended = false;
+
+	job->pending_error = e;
+	job->repause = repause;
+	if (domain_fresh_info(d, &info)) {
+		suspended = info.shutdown &&
+		    info.shutdown_reason == LIBXL_SHUTDOWN_REASON_SUSPEND;
+		libxl_dominfo_dispose(&info);
+	}
+	/* a domain being destroyed is not worth resuming */
+	if (!suspended || d->destroyer != NULL) {
+		job_fail_taking(job, &job->pending_error);
+		return;
+	}
+	log_info("domain %s: resuming it after the failure", d->name);
+	job_ao_started(job, libxl_domain_resume(daemon_ctx, d->domid, 1,
+	    job_ao(job, lifecycle_resumed)));
+}

@@ -4,6 +4,7 @@
 #ifndef DAEMON_LIFECYCLE_H
 #define DAEMON_LIFECYCLE_H
 
+#include <stdbool.h>
 #include <json-c/json.h>
 
 #include "daemon/xl-compat.h"
@@ -21,6 +22,13 @@ void lifecycle_domain_gone(struct domain *d);
 void lifecycle_autostart(void);
 /* Destroys (if needed) and starts d again from its configuration. */
 void lifecycle_restart(struct domain *d);
+
+/* The end of a job that suspended its domain (a save, a migration) and
+ * failed: libxl leaves the guest suspended, so it is resumed (and paused
+ * again when repause, as it was before), then the job fails with e.  A
+ * domain that is gone, not suspended, or being destroyed is left alone. */
+struct job;
+void lifecycle_fail_resuming(struct job *job, struct err *e, bool repause);
 
 /* Shared by the commands that make domains (before any side effect): */
 /* the "config" or "xl_config" argument, exactly one */
