@@ -10,7 +10,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +27,13 @@
 #include "daemon/event.h"
 #include "daemon/fileio.h"
 #include "daemon/fsutil.h"
+#include "daemon/helper.h"
 #include "daemon/image.h"
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
 #include "daemon/store.h"
-
-extern char **environ;
 
 enum dump_then {
 	DUMP_THEN_RESUME,
@@ -74,32 +72,6 @@ static void dump_job_free(void *data)
 	free(dj->temp_path);
 	free(dj->path);
 	free(dj);
-}
-
-static char *dump_helper_path(void)
-{
-	char exe[PATH_MAX], *path;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-
-	/* next to the daemon in the build tree, else where make install
-	 * put it */
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			if (asprintf(&path, "%s/xenlightd-dump-helper", exe) < 0)
-				abort();
-			if (access(path, X_OK) == 0)
-				return path;
-			free(path);
-		}
-	}
-	if (asprintf(&path, "%s/xenlightd-dump-helper", PKGLIBEXECDIR) < 0)
-		abort();
-	return path;
 }
 
 static void dump_progress(evutil_socket_t fd, short what, void *arg)
@@ -247,10 +219,7 @@ static void dump_spawn(struct job *job, int rc)
 {
 	struct dump_job *dj = job->data;
 	struct timeval second = { 1, 0 };
-	posix_spawnattr_t attr;
-	sigset_t none, defaults;
-	char domid[16], *helper;
-	char *argv[4];
+	char domid[16], *args[3];
 	pid_t pid;
 	int error;
 
@@ -264,29 +233,11 @@ static void dump_spawn(struct job *job, int rc)
 		dump_fail(job, err_new(ERR_ABORTED, "aborted"));
 		return;
 	}
-	helper = dump_helper_path();
 	snprintf(domid, sizeof domid, "%" PRIu32, dj->domid);
-	argv[0] = helper;
-	argv[1] = domid;
-	argv[2] = dj->temp_path;
-	argv[3] = NULL;
-	/* the child starts with default signal handling and nothing
-	 * blocked, whatever libevent did to ours */
-	sigemptyset(&none);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGCHLD);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGTERM);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGHUP);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
-	error = posix_spawn(&pid, helper, NULL, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	free(helper);
+	args[0] = domid;
+	args[1] = dj->temp_path;
+	args[2] = NULL;
+	error = helper_spawn("xenlightd-dump-helper", args, NULL, &pid);
 	if (error != 0) {
 		dump_fail(job, err_new(ERR_INTERNAL, "cannot start the dump "
 		    "helper: %s", strerror(error)));

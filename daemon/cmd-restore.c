@@ -42,7 +42,8 @@ static void restore_progress(evutil_socket_t fd, short what, void *arg)
 	struct create_job *c = job->data;
 	off_t pos = lseek(c->restore_fd, 0, SEEK_CUR);
 
-	/* libxl's restore helper shares the fd's offset with us */
+	/* the build helper (and libxl's restore helper under it) shares
+	 * the fd's offset with us */
 	if (pos >= 0)
 		job_set_progress(job, (uint64_t)pos, c->restore_size);
 }
@@ -225,6 +226,7 @@ const struct job_type domain_restore_job = {
 	.kind = JOB_ASYNC,
 	.abortable = true,
 	.start = restore_start,
+	.abort = create_abort,
 	.free_data = create_job_free,
 	.recover = lifecycle_recover_create,
 };
@@ -235,6 +237,7 @@ static const struct job_type domain_start_managed_job = {
 	.kind = JOB_ASYNC,
 	.abortable = true,
 	.start = restore_start,
+	.abort = create_abort,
 	.free_data = create_job_free,
 	.recover = lifecycle_recover_create,
 };

@@ -12,41 +12,7 @@
 #include <sys/prctl.h>
 
 #include "daemon/dump.h"
-#include "daemon/xl-compat.h"
-
-static int io_errno;
-
-static void helper_vmessage(xentoollog_logger *logger, xentoollog_level level,
-    int errnoval, const char *context, const char *format, va_list al)
-{
-	if (level < XTL_WARN)
-		return;
-	fprintf(stderr, "xenlightd-dump-helper: %s%s", context ? context : "",
-	    context ? ": " : "");
-	vfprintf(stderr, format, al);
-	if (errnoval > 0)
-		fprintf(stderr, ": %s", strerror(errnoval));
-	fputc('\n', stderr);
-	if (errnoval == EIO || errnoval == ENOSPC || errnoval == EDQUOT ||
-	    errnoval == EFBIG || errnoval == EROFS)
-		io_errno = errnoval;
-}
-
-static void helper_progress(xentoollog_logger *logger, const char *context,
-    const char *doing_what, int percent, unsigned long done,
-    unsigned long total)
-{
-}
-
-static void helper_destroy(xentoollog_logger *logger)
-{
-}
-
-static xentoollog_logger helper_logger = {
-	.vmessage = helper_vmessage,
-	.progress = helper_progress,
-	.destroy = helper_destroy,
-};
+#include "daemon/helper-log.h"
 
 int main(int argc, char **argv)
 {
@@ -68,7 +34,8 @@ int main(int argc, char **argv)
 	}
 	/* a dump must not outlive the daemon that asked for it */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &helper_logger) != 0) {
+	if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0,
+	    helper_log_open("xenlightd-dump-helper")) != 0) {
 		fprintf(stderr, "xenlightd-dump-helper: cannot open the "
 		    "hypervisor\n");
 		return DUMP_HELPER_NO_HYPERVISOR;
@@ -76,6 +43,7 @@ int main(int argc, char **argv)
 	rc = libxl_domain_core_dump(ctx, (uint32_t)domid, argv[2], NULL);
 	libxl_ctx_free(ctx);
 	if (rc != 0)
-		return io_errno != 0 ? DUMP_HELPER_IO_ERROR : DUMP_HELPER_FAILED;
+		return helper_log_io_errno() != 0 ? DUMP_HELPER_IO_ERROR :
+		    DUMP_HELPER_FAILED;
 	return DUMP_HELPER_OK;
 }

@@ -918,19 +918,24 @@ struct err *job_abort(struct job *job)
 	job_status_changed(job);
 	log_info("job %" PRIu64 " (%s %s): aborting", job->id, job->type->name,
 	    job->domain_name);
-	if (job->type->abort != NULL) {
+	if (job->type->abort != NULL)
 		job->type->abort(job);
-	} else if (job->ao_pending) {
-		libxl_asyncop_how how = job->how;
-		int rc;
-
-		/* the completion callback may run inside this call */
-		rc = libxl_ao_abort(daemon_ctx, &how);
-		if (rc != 0 && rc != ERROR_NOTFOUND && rc != ERROR_ABORTED)
-			log_warning("job %" PRIu64 ": libxl_ao_abort: %d",
-			    job->id, rc);
-	}
+	else
+		job_abort_libxl(job);
 	return NULL;
+}
+
+void job_abort_libxl(struct job *job)
+{
+	libxl_asyncop_how how = job->how;
+	int rc;
+
+	if (!job->ao_pending)
+		return;
+	/* the completion callback may run inside this call */
+	rc = libxl_ao_abort(daemon_ctx, &how);
+	if (rc != 0 && rc != ERROR_NOTFOUND && rc != ERROR_ABORTED)
+		log_warning("job %" PRIu64 ": libxl_ao_abort: %d", job->id, rc);
 }
 
 struct err *job_dismiss(struct job *job)

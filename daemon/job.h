@@ -162,6 +162,9 @@ struct err *job_libxl_error(struct job *job, int rc, const char *what);
 struct job *job_find(uint64_t id);
 json_object *job_to_json(const struct job *job);
 struct err *job_abort(struct job *job);
+/* libxl_ao_abort of the job's operation in flight, if any (the default
+ * abort; job types with their own call it for their libxl steps). */
+void job_abort_libxl(struct job *job);
 struct err *job_dismiss(struct job *job);
 /* Replies to req with the job object once the job has finished (at
  * once if it has), or with its current state after timeout_ms. */

@@ -15,6 +15,7 @@ daemon_xenlightd_SOURCES = \
 	daemon/store.c daemon/store.h \
 	daemon/lifecycle.c daemon/lifecycle.h \
 	daemon/create.h daemon/restore.h daemon/dump.h \
+	daemon/helper.c daemon/helper.h \
 	daemon/cmd-host.c \
 	daemon/cmd-domain-query.c \
 	daemon/cmd-job.c \
@@ -39,9 +40,19 @@ daemon_xenlightd_LDADD = daemon/libxlcfg.la proto/libproto.la \
 
 # libxl's core dump is synchronous inside its call: it runs in this helper
 pkglibexec_PROGRAMS += daemon/xenlightd-dump-helper
-daemon_xenlightd_dump_helper_SOURCES = daemon/dump-helper.c daemon/dump.h
+daemon_xenlightd_dump_helper_SOURCES = daemon/dump-helper.c daemon/dump.h \
+	daemon/helper-log.c daemon/helper-log.h
 daemon_xenlightd_dump_helper_CFLAGS = $(AM_CFLAGS) $(XENLIGHT_CFLAGS)
 daemon_xenlightd_dump_helper_LDADD = $(XENLIGHT_LIBS)
+
+# libxl builds domains synchronously inside its callbacks: they are built
+# in this helper, one domain per run
+pkglibexec_PROGRAMS += daemon/xenlightd-build-helper
+daemon_xenlightd_build_helper_SOURCES = daemon/build-helper.c daemon/create.h \
+	daemon/helper-log.c daemon/helper-log.h
+daemon_xenlightd_build_helper_CFLAGS = $(AM_CFLAGS) $(XENLIGHT_CFLAGS) \
+	$(JSONC_CFLAGS)
+daemon_xenlightd_build_helper_LDADD = $(XENLIGHT_LIBS) $(JSONC_LIBS)
 
 # xl config parsing, libxl JSON configs and xl's save file header
 # (a convenience library; its users also link proto/libproto.la).

@@ -76,6 +76,9 @@ static const struct arg_spec set_args[] = {
 	    "rate of live saves and of saves to a socket" },
 	{ "create_ms", ARG_INT, false, 0, MS_MAX, NULL,
 	    "time a domain creation takes" },
+	{ "build_ms", ARG_INT, false, 0, MS_MAX, NULL,
+	    "time a create or restore blocks the calling thread, as libxl's "
+	    "domain build does" },
 	{ "shutdown_ms", ARG_INT, false, 0, MS_MAX, NULL,
 	    "time a guest takes to act on a shutdown or reboot request" },
 	{ "suspend_timeout_ms", ARG_INT, false, 0, MS_MAX, NULL,
@@ -157,14 +160,17 @@ static json_object *domain_json(const struct sim_domain *d, int64_t now)
 
 static struct err *cmd_set(json_object *args, json_object **ret)
 {
-	struct sim_settings s = sim_host.settings;
+	struct sim_settings s;
 	uint64_t in_use_mib;
 
+	sim_lock();
+	s = sim_host.settings;
 	s.save_mib_s = arg_int(args, "save_mib_s", s.save_mib_s);
 	s.restore_mib_s = arg_int(args, "restore_mib_s", s.restore_mib_s);
 	s.dump_mib_s = arg_int(args, "dump_mib_s", s.dump_mib_s);
 	s.migrate_mib_s = arg_int(args, "migrate_mib_s", s.migrate_mib_s);
 	s.create_ms = arg_int(args, "create_ms", s.create_ms);
+	s.build_ms = arg_int(args, "build_ms", s.build_ms);
 	s.shutdown_ms = arg_int(args, "shutdown_ms", s.shutdown_ms);
 	s.suspend_timeout_ms = arg_int(args, "suspend_timeout_ms",
 	    s.suspend_timeout_ms);
@@ -173,12 +179,15 @@ static struct err *cmd_set(json_object *args, json_object **ret)
 	s.host_cpus = arg_int(args, "host_cpus", s.host_cpus);
 	s.inline_ops = arg_bool(args, "inline_ops", s.inline_ops);
 	in_use_mib = (SIM_DOM0_MEMKB + sim_host.used_memkb + 1023) / 1024;
-	if ((uint64_t)s.host_memory_mib < in_use_mib)
+	if ((uint64_t)s.host_memory_mib < in_use_mib) {
+		sim_unlock();
 		return err_new(ERR_INVALID_ARGUMENT, "argument "
 		    "'host_memory_mib' is below the memory in use (%llu MiB)",
 		    (unsigned long long)in_use_mib);
+	}
 	sim_host.settings = s;
 	sim_host_save();
+	sim_unlock();
 	*ret = sim_settings_json(&s);
 	return NULL;
 }
@@ -313,8 +322,10 @@ static struct err *cmd_reset(json_object *args, json_object **ret)
 	if (sim_domain_count() > 1)
 		return err_new(ERR_OPERATION_INVALID, "domains other than "
 		    "Domain-0 exist");
+	sim_lock();
 	sim_settings_default(&sim_host.settings);
 	sim_fault_clear();
+	sim_unlock();
 	*ret = sim_settings_json(&sim_host.settings);
 	return NULL;
 }

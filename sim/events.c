@@ -135,7 +135,8 @@ int libxl_evenable_domain_death(libxl_ctx *ctx, uint32_t domid,
 
 	if (w == NULL)
 		return ERROR_NOMEM;
-	sim_state_load();
+	/* a domain another process built is known before the scan */
+	sim_sync();
 	w->domid = domid;
 	w->user = user;
 	if ((rc = open_event_pipe()) != 0) {

@@ -1,17 +1,12 @@
 /* Injected faults (sim-fault).  An op takes the first matching fault when
- * it starts; a "once" fault is used up by that.  The core dump runs in the
- * daemon's helper process, which may not write host.json: there a used-up
- * fault is recorded as a marker file fired-<id> that every process honours
- * and the owner cleans up. */
+ * it starts; a "once" fault is used up by that, in whichever process the
+ * op runs (the daemon's dump and build helpers take faults too): host.json
+ * changes under the state lock. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "sim/sim.h"
 
@@ -33,27 +28,6 @@ const char *const sim_fault_kind_names[SIM_FAULT_KIND_COUNT] = {
 	[SIM_FAULT_HANG] = "hang",
 };
 
-static char *marker_path(const struct sim_fault *f)
-{
-	char *p;
-
-	if (asprintf(&p, "%s/fired-%d", sim_host.statedir, f->id) < 0)
-		sim_fatal("out of memory");
-	return p;
-}
-
-static bool fired_elsewhere(const struct sim_fault *f)
-{
-	char *path = marker_path(f);
-	struct stat st;
-	bool fired = stat(path, &st) == 0;
-
-	if (fired && sim_is_owner())
-		unlink(path);
-	free(path);
-	return fired;
-}
-
 static void fault_unlink(struct sim_fault *f)
 {
 	for (struct sim_fault **pp = &sim_host.faults; *pp != NULL;
@@ -65,23 +39,6 @@ static void fault_unlink(struct sim_fault *f)
 			return;
 		}
 	}
-}
-
-/* Drops once-faults another process used up. */
-static void prune_fired(void)
-{
-	struct sim_fault *f = sim_host.faults, *next;
-	bool changed = false;
-
-	for (; f != NULL; f = next) {
-		next = f->next;
-		if (f->once && fired_elsewhere(f)) {
-			fault_unlink(f);
-			changed = true;
-		}
-	}
-	if (changed)
-		sim_host_save();
 }
 
 static bool fault_matches(const struct sim_fault *f, enum sim_fault_op op,
@@ -104,8 +61,8 @@ struct sim_fault_hit sim_fault_take(enum sim_fault_op op,
 {
 	struct sim_fault_hit hit = { SIM_FAULT_NONE, 0 };
 
-	sim_state_load();
-	prune_fired();
+	/* another process may use up a once-fault at the same time */
+	sim_lock();
 	for (struct sim_fault *f = sim_host.faults; f != NULL; f = f->next) {
 		if (!fault_matches(f, op, d))
 			continue;
@@ -115,22 +72,12 @@ struct sim_fault_hit sim_fault_take(enum sim_fault_op op,
 		    sim_fault_op_names[op], sim_fault_kind_names[f->kind],
 		    d != NULL ? d->domid : 0);
 		if (f->once) {
-			if (sim_is_owner()) {
-				fault_unlink(f);
-				sim_host_save();
-			} else {
-				char *path = marker_path(f);
-				int fd = open(path, O_WRONLY | O_CREAT |
-				    O_CLOEXEC, 0600);
-
-				if (fd >= 0)
-					close(fd);
-				free(path);
-				fault_unlink(f);
-			}
+			fault_unlink(f);
+			sim_host_save();
 		}
 		break;
 	}
+	sim_unlock();
 	return hit;
 }
 
@@ -139,7 +86,7 @@ struct sim_fault *sim_fault_add(enum sim_fault_op op, enum sim_fault_kind kind,
 {
 	struct sim_fault *f = calloc(1, sizeof *f), **tail;
 
-	prune_fired();
+	sim_lock();
 	f->id = sim_host.next_fault_id++;
 	f->op = op;
 	f->kind = kind;
@@ -150,14 +97,17 @@ struct sim_fault *sim_fault_add(enum sim_fault_op op, enum sim_fault_kind kind,
 		;
 	*tail = f;
 	sim_host_save();
+	sim_unlock();
 	return f;
 }
 
 void sim_fault_clear(void)
 {
+	sim_lock();
 	sim_fault_free_list(sim_host.faults);
 	sim_host.faults = NULL;
 	sim_host_save();
+	sim_unlock();
 }
 
 void sim_fault_free_list(struct sim_fault *list)

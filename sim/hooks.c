@@ -334,6 +334,7 @@ void libxl_osevent_occurred_fd(libxl_ctx *ctx, void *for_libxl, int fd,
 		return;		/* stale: libxl ignores those too */
 	if (sim_app.freed)
 		sim_fatal("libxl_osevent_occurred_fd after libxl_ctx_free");
+	sim_sync();
 	SIM_ENTER();
 	switch (r->kind) {
 	case SIM_REG_CONTROL_LISTEN:
@@ -387,6 +388,7 @@ void libxl_osevent_occurred_timeout(libxl_ctx *ctx, void *for_libxl)
 	sim_timers--;
 	if (!live)
 		return;
+	sim_sync();
 	SIM_ENTER();
 	if (kind == SIM_REG_OP_TIMER)
 		sim_op_timer_fired(obj);
@@ -428,6 +430,7 @@ void libxl_childproc_sigchld_occurred(libxl_ctx *ctx)
 
 	if (real == NULL)
 		real = SIM_REAL(libxl_childproc_sigchld_occurred);
+	sim_sync();
 	{
 		SIM_ENTER();
 		sim_ops_reap();
@@ -441,6 +444,7 @@ int libxl_childproc_reaped(libxl_ctx *ctx, pid_t pid, int status)
 	static __typeof__(&libxl_childproc_reaped) real;
 	bool ours;
 
+	sim_sync();
 	{
 		SIM_ENTER();
 		ours = sim_ops_reaped(pid, status);

@@ -314,9 +314,11 @@ int libxl_device_nic_destroy(libxl_ctx *ctx, uint32_t domid,
 static json_object *device_array(uint32_t domid, enum device_kind kind,
     json_object **cfg_out)
 {
-	struct sim_domain *d = sim_domain_find(domid);
+	struct sim_domain *d;
 	json_object *cfg, *arr;
 
+	sim_sync();
+	d = sim_domain_find(domid);
 	*cfg_out = NULL;
 	if (d == NULL || (cfg = json_tokener_parse(d->config)) == NULL)
 		return NULL;

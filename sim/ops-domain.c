@@ -363,17 +363,14 @@ static void build_fail_quick(struct sim_op *op)
 	sim_op_complete(op, (int)op->number);
 }
 
-static void build_begin(struct sim_op *op)
+/* libxl__domain_make: checks, then the new domain, half-built and paused.
+ * Runs under the state lock with a fresh view of the host, so that a
+ * build in another process cannot take the same name, domid or memory. */
+static struct sim_domain *build_make(struct sim_op *op, struct build *b)
 {
-	struct build *b = op->data;
 	struct sim_domain *d = NULL;
-	uint32_t want = b->want_domid;
+	uint32_t want = b->want_domid, rover = sim_host.next_domid;
 
-	if (b->rc != 0) {
-		/* setdefault failed: completes inside the initiator. */
-		sim_op_complete(op, b->rc);
-		return;
-	}
 	op->number = 0;
 	if (b->name == NULL || b->name[0] == '\0') {
 		sim_log(XTL_ERROR, 0, INVALID_DOMID,
@@ -397,34 +394,74 @@ static void build_begin(struct sim_op *op)
 		sim_log(XTL_ERROR, EEXIST, want, "domain creation fail");
 		op->number = ERROR_FAIL;
 	}
-	if (op->number == 0) {
-		uint32_t rover = sim_host.next_domid;
-
-		/* A domid the caller asked for (LIBXL_HAVE_CREATEINFO_DOMID)
-		 * does not move Xen's allocation rover. */
-		if (want == (uint32_t)RANDOM_DOMID)
-			want = 1 + (uint32_t)(sim_random64() %
-			    (SIM_DOMID_LIMIT - 1));
-		if (want > 0 && want < SIM_DOMID_LIMIT)
-			sim_host.next_domid = want;
-		d = sim_domain_new(b->name, &b->uuid, b->type, b->max_memkb,
-		    b->target_memkb, b->max_vcpus, &b->online, b->config);
-		if (want > 0 && want < SIM_DOMID_LIMIT) {
-			sim_host.next_domid = rover;
-			sim_host_save();
-		}
-		if (d == NULL) {
-			sim_log(XTL_ERROR, 0, INVALID_DOMID,
-			    "domain creation fail: no free domid");
-			op->number = ERROR_FAIL;
-		}
+	if (op->number != 0)
+		return NULL;
+	/* A domid the caller asked for (LIBXL_HAVE_CREATEINFO_DOMID) does
+	 * not move Xen's allocation rover. */
+	if (want == (uint32_t)RANDOM_DOMID)
+		want = 1 + (uint32_t)(sim_random64() % (SIM_DOMID_LIMIT - 1));
+	if (want > 0 && want < SIM_DOMID_LIMIT)
+		sim_host.next_domid = want;
+	d = sim_domain_new(b->name, &b->uuid, b->type, b->max_memkb,
+	    b->target_memkb, b->max_vcpus, &b->online, b->config);
+	if (want > 0 && want < SIM_DOMID_LIMIT) {
+		sim_host.next_domid = rover;
+		sim_host_save();
 	}
-	if (op->number != 0) {
+	if (d == NULL) {
+		sim_log(XTL_ERROR, 0, INVALID_DOMID,
+		    "domain creation fail: no free domid");
+		op->number = ERROR_FAIL;
+	}
+	return d;
+}
+
+/* libxl__build_pv and friends (xc_dom_*: decompressing the kernel,
+ * populating memory) run synchronously in the calling thread, inside the
+ * initiator or an ao callback: build_ms stands for them.  A helper-crash
+ * fault of a create kills the process here, mid-build, as a crash of the
+ * daemon's build helper would. */
+static void build_block(struct sim_op *op, struct build *b)
+{
+	int64_t ms = sim_host.settings.build_ms;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	if (ms > 0) {
+		sim_trace("%s of domain %u blocks for %lld ms", op->what,
+		    op->domid, (long long)ms);
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	if (!b->restore && op->fault.kind == SIM_FAULT_HELPER_CRASH) {
+		sim_trace("create of domain %u: the process dies", op->domid);
+		raise(SIGKILL);
+		_exit(137);
+	}
+}
+
+static void build_begin(struct sim_op *op)
+{
+	struct build *b = op->data;
+	struct sim_domain *d;
+
+	if (b->rc != 0) {
+		/* setdefault failed: completes inside the initiator. */
+		sim_op_complete(op, b->rc);
+		return;
+	}
+	sim_lock();
+	sim_sync();
+	d = build_make(op, b);
+	if (d != NULL) {
+		op->domid = d->domid;
+		op->result_domid = d->domid;
+	}
+	sim_unlock();
+	if (d == NULL) {
 		sim_op_quick(op, build_fail_quick);
 		return;
 	}
-	op->domid = d->domid;
-	op->result_domid = d->domid;
+	build_block(op, b);
 	if (b->restore)
 		restore_start(op);
 	else
@@ -439,11 +476,10 @@ static int build(libxl_ctx *ctx, libxl_domain_config *d_config, uint32_t *domid,
 	struct build *b;
 	bool restore = restore_fd >= 0;
 	bool migrate = restore && is_socket(restore_fd);
-	int rc;
 
-	if ((rc = sim_require_owner(INVALID_DOMID,
-	    restore ? "restore" : "create")) != 0)
-		return rc;
+	/* Any process may build (the daemon's build helpers do): the
+	 * state lock keeps builds in several processes apart. */
+	sim_sync();
 	if (d_config == NULL || domid == NULL)
 		return ERROR_INVAL;
 	b = build_prepare(ctx, d_config);
@@ -912,6 +948,7 @@ int libxl_domain_core_dump(libxl_ctx *ctx, uint32_t domid, const char *filename,
 
 	if (domid == 0 || filename == NULL)
 		return ERROR_INVAL;
+	sim_sync();
 	SIM_ENTER();
 	op = sim_op_new(ctx, "core-dump", domid, ao_how);
 	op->async = false;	/* never waits: completes in here */
@@ -954,6 +991,7 @@ int libxl_retrieve_domain_configuration(libxl_ctx *ctx, uint32_t domid,
 
 	if (domid == 0 || d_config == NULL)
 		return ERROR_INVAL;
+	sim_sync();
 	SIM_ENTER();
 	op = sim_op_new(ctx, "retrieve-config", domid, ao_how);
 	op->d_config = d_config;

@@ -107,7 +107,10 @@ int libxl_domain_setmaxmem(libxl_ctx *ctx, uint32_t domid, uint64_t max_memkb)
 int libxl_get_memory_target(libxl_ctx *ctx, uint32_t domid,
     uint64_t *out_target)
 {
-	struct sim_domain *d = sim_domain_find(domid);
+	struct sim_domain *d;
+
+	sim_sync();
+	d = sim_domain_find(domid);
 
 	if (d == NULL || d->dying) {
 		sim_log(XTL_ERROR, ENOENT, domid, "Cannot get target memory "
@@ -285,7 +288,10 @@ int libxl_set_vcpuaffinity_all(libxl_ctx *ctx, uint32_t domid,
 int libxl_domain_sched_params_get(libxl_ctx *ctx, uint32_t domid,
     libxl_domain_sched_params *params)
 {
-	struct sim_domain *d = sim_domain_find(domid);
+	struct sim_domain *d;
+
+	sim_sync();
+	d = sim_domain_find(domid);
 
 	libxl_domain_sched_params_init(params);
 	if (d == NULL) {

@@ -367,6 +367,7 @@ int libxl_ao_abort(libxl_ctx *ctx, const libxl_asyncop_how *how)
 	struct sim_op *op;
 	int rc = ERROR_NOTFOUND;
 
+	sim_sync();
 	SIM_ENTER();
 	for (op = sim_ops; how != NULL && op != NULL; op = op->next) {
 		if (!op->notify || op->how.callback != how->callback)
@@ -409,9 +410,11 @@ int libxl_ao_abort(libxl_ctx *ctx, const libxl_asyncop_how *how)
 	return rc;
 }
 
+/* At the top of the ops that change a domain: picks up what other
+ * processes changed first. */
 int sim_require_owner(uint32_t domid, const char *what)
 {
-	sim_state_load();
+	sim_sync();
 	if (sim_is_owner())
 		return 0;
 	sim_log(XTL_ERROR, 0, domid, "%s: this process does not own the "

@@ -1,8 +1,10 @@
 /* The state files of the simulated host, in $XENLIGHTD_SIM_RUNDIR/sim/:
  * host.json (settings, faults, next domid, creation time) and one
  * domain-<domid>.json per domain, each replaced atomically (a temporary
- * file renamed over it) and only by the owning process.  Domain-0 has no
- * file: it always exists. */
+ * file renamed over it) under the state lock, and counted in the shared
+ * generations (state.c).  The owning process writes every domain; another
+ * one only the domains it built.  Domain-0 has no file: it always
+ * exists. */
 #include "config.h"
 
 #include <dirent.h>
@@ -30,6 +32,8 @@ json_object *sim_settings_json(const struct sim_settings *s)
 	    json_object_new_int64(s->migrate_mib_s));
 	json_object_object_add(o, "create_ms",
 	    json_object_new_int64(s->create_ms));
+	json_object_object_add(o, "build_ms",
+	    json_object_new_int64(s->build_ms));
 	json_object_object_add(o, "shutdown_ms",
 	    json_object_new_int64(s->shutdown_ms));
 	json_object_object_add(o, "suspend_timeout_ms",
@@ -142,14 +146,22 @@ static void write_atomically(const char *path, json_object *obj)
 	free(tmp);
 }
 
-void sim_persist_forget(uint32_t domid)
+static bool may_write(const struct sim_domain *d)
+{
+	return sim_is_owner() || d->local;
+}
+
+void sim_persist_forget(struct sim_domain *d)
 {
 	char *path;
 
-	if (!sim_is_owner())
+	if (!may_write(d))
 		return;
-	path = domain_path(domid);
+	path = domain_path(d->domid);
+	sim_lock();
+	sim_state_changed(&sim_host.shared->domain[d->domid]);
 	unlink(path);
+	sim_unlock();
 	free(path);
 }
 
@@ -209,8 +221,6 @@ void sim_host_save(void)
 	json_object *o, *faults;
 	char *path;
 
-	if (!sim_is_owner())
-		return;
 	o = json_object_new_object();
 	json_object_object_add(o, "version", json_object_new_int(1));
 	json_object_object_add(o, "created_ms",
@@ -226,7 +236,11 @@ void sim_host_save(void)
 		json_object_array_add(faults, sim_fault_json(f));
 	json_object_object_add(o, "faults", faults);
 	path = sim_persist_path("host.json");
+	sim_lock();
+	sim_state_changed(&sim_host.shared->host);
+	sim_host.seen_host = sim_host.shared->host;
 	write_atomically(path, o);
+	sim_unlock();
 	free(path);
 	json_object_put(o);
 }
@@ -238,6 +252,7 @@ static void load_settings(json_object *o, struct sim_settings *s)
 	s->dump_mib_s = sim_json_int(o, "dump_mib_s", s->dump_mib_s);
 	s->migrate_mib_s = sim_json_int(o, "migrate_mib_s", s->migrate_mib_s);
 	s->create_ms = sim_json_int(o, "create_ms", s->create_ms);
+	s->build_ms = sim_json_int(o, "build_ms", s->build_ms);
 	s->shutdown_ms = sim_json_int(o, "shutdown_ms", s->shutdown_ms);
 	s->suspend_timeout_ms = sim_json_int(o, "suspend_timeout_ms",
 	    s->suspend_timeout_ms);
@@ -260,9 +275,12 @@ void sim_persist_load_host(void)
 {
 	char *path = sim_persist_path("host.json");
 	json_object *o = read_json_file(path), *v;
-	struct sim_fault **tail = &sim_host.faults;
+	struct sim_fault **tail;
 
 	free(path);
+	sim_fault_free_list(sim_host.faults);
+	sim_host.faults = NULL;
+	tail = &sim_host.faults;
 	sim_settings_default(&sim_host.settings);
 	sim_host.next_domid = 1;
 	sim_host.next_fault_id = 1;
@@ -382,11 +400,14 @@ void sim_domain_save(struct sim_domain *d)
 	json_object *o;
 	char *path;
 
-	if (!sim_is_owner() || d->domid == 0 || d->dying)
+	if (d->domid == 0 || d->dying || !may_write(d))
 		return;
 	o = domain_to_json(d);
 	path = domain_path(d->domid);
+	sim_lock();
+	sim_state_changed(&sim_host.shared->domain[d->domid]);
 	write_atomically(path, o);
+	sim_unlock();
 	free(path);
 	json_object_put(o);
 }
@@ -497,4 +518,54 @@ void sim_persist_load_domains(void)
 		free(path);
 	}
 	closedir(dir);
+}
+
+/* Another process changed domain-<domid>.json: this process's view of the
+ * domain follows (new, changed or gone).  A domain this process is
+ * destroying has no file any more and stays until its destroy ends. */
+void sim_persist_reload_domain(uint32_t domid)
+{
+	char *path = domain_path(domid);
+	json_object *o = read_json_file(path);
+	struct sim_domain *old, *d = o != NULL ? domain_from_json(o) : NULL;
+	bool local = false;
+
+	json_object_put(o);
+	free(path);
+	HASH_FIND(hh, sim_host.by_id, &domid, sizeof domid, old);
+	if (d != NULL && (d->domid != domid || d->dying)) {
+		sim_domain_free(d);
+		d = NULL;
+	}
+	if (old != NULL && old->dying && d == NULL)
+		return;
+	if (old != NULL) {
+		local = old->local;
+		if (d != NULL) {
+			/* changed: no op loses it */
+			HASH_DELETE(hh, sim_host.by_id, old);
+			HASH_DELETE(hh_name, sim_host.by_name, old);
+			sim_host.used_memkb -= old->target_memkb;
+			sim_domain_free(old);
+		} else {
+			sim_domain_drop(old);
+		}
+	}
+	if (d == NULL)
+		return;
+	if (sim_domain_by_name(d->name) != NULL) {
+		fprintf(stderr, "libxenlight-sim: domain %u: its name '%s' is "
+		    "taken; ignored\n", domid, d->name);
+		sim_domain_free(d);
+		return;
+	}
+	d->local = local;
+	sim_domain_insert(d);
+	sim_host.used_memkb += d->target_memkb;
+	if (d->pending_reason >= 0) {
+		sim_host.maybe_pending = true;
+		sim_events_arm();
+	}
+	/* watchers look again: it may have shut down, or appeared */
+	sim_events_kick();
 }

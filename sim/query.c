@@ -1,6 +1,7 @@
 /* Queries: the host (version, physinfo, NUMA, topology, memory) and the
- * domains (list, info, names, vcpus).  libxl_domain_info is a hash lookup:
- * it is called at high rates. */
+ * domains (list, info, names, vcpus).  libxl_domain_info is a hash lookup
+ * (after sim_sync, one memory load when no other process changed the
+ * host): it is called at high rates. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -46,7 +47,10 @@ const libxl_version_info *libxl_get_version_info(libxl_ctx *ctx)
 
 int libxl_get_physinfo(libxl_ctx *ctx, libxl_physinfo *physinfo)
 {
-	int cpus = host_cpus();
+	int cpus;
+
+	sim_sync();
+	cpus = host_cpus();
 
 	physinfo->threads_per_core = 1;
 	physinfo->cores_per_socket = (uint32_t)(cpus + 1) / 2;
@@ -92,6 +96,7 @@ int libxl_get_max_nodes(libxl_ctx *ctx)
 
 int libxl_get_free_memory(libxl_ctx *ctx, uint64_t *memkb)
 {
+	sim_sync();
 	*memkb = sim_free_memkb();
 	return 0;
 }
@@ -105,8 +110,11 @@ int libxl_get_scheduler(libxl_ctx *ctx)
 libxl_numainfo *libxl_get_numainfo(libxl_ctx *ctx, int *nr)
 {
 	libxl_numainfo *info = calloc(SIM_NODES, sizeof *info);
-	uint64_t size = sim_host_memkb() * 1024 / SIM_NODES;
-	uint64_t free_bytes = sim_free_memkb() * 1024 / SIM_NODES;
+	uint64_t size, free_bytes;
+
+	sim_sync();
+	size = sim_host_memkb() * 1024 / SIM_NODES;
+	free_bytes = sim_free_memkb() * 1024 / SIM_NODES;
 
 	for (int i = 0; i < SIM_NODES; i++) {
 		info[i].size = size;
@@ -165,7 +173,10 @@ static void fill_dominfo(libxl_dominfo *info, const struct sim_domain *d,
 
 int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info_r, uint32_t domid)
 {
-	struct sim_domain *d = sim_domain_find(domid);
+	struct sim_domain *d;
+
+	sim_sync();
+	d = sim_domain_find(domid);
 
 	if (d == NULL)
 		return ERROR_DOMAIN_NOTFOUND;
@@ -176,9 +187,13 @@ int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info_r, uint32_t domid)
 
 libxl_dominfo *libxl_list_domain(libxl_ctx *ctx, int *nb_domain_out)
 {
-	int n = sim_domain_count(), i = 0;
-	libxl_dominfo *list = calloc(n > 0 ? n : 1, sizeof *list);
+	int n, i = 0;
+	libxl_dominfo *list;
 	int64_t now = sim_now_ms();
+
+	sim_sync();
+	n = sim_domain_count();
+	list = calloc(n > 0 ? n : 1, sizeof *list);
 
 	for (struct sim_domain *d = sim_domain_first(); d != NULL;
 	    d = d->hh.next) {
@@ -192,14 +207,20 @@ libxl_dominfo *libxl_list_domain(libxl_ctx *ctx, int *nb_domain_out)
 
 char *libxl_domid_to_name(libxl_ctx *ctx, uint32_t domid)
 {
-	struct sim_domain *d = sim_domain_find(domid);
+	struct sim_domain *d;
+
+	sim_sync();
+	d = sim_domain_find(domid);
 
 	return d != NULL ? strdup(d->name) : NULL;
 }
 
 int libxl_name_to_domid(libxl_ctx *ctx, const char *name, uint32_t *domid)
 {
-	struct sim_domain *d = sim_domain_by_name(name);
+	struct sim_domain *d;
+
+	sim_sync();
+	d = sim_domain_by_name(name);
 
 	if (d == NULL)
 		return ERROR_INVAL;	/* libxl_utils.c:69 */
@@ -210,10 +231,13 @@ int libxl_name_to_domid(libxl_ctx *ctx, const char *name, uint32_t *domid)
 libxl_vcpuinfo *libxl_list_vcpu(libxl_ctx *ctx, uint32_t domid, int *nb_vcpu,
     int *nr_cpus_out)
 {
-	struct sim_domain *d = sim_domain_find(domid);
+	struct sim_domain *d;
 	int cpus = host_cpus();
 	int64_t now = sim_now_ms();
 	libxl_vcpuinfo *list;
+
+	sim_sync();
+	d = sim_domain_find(domid);
 
 	if (d == NULL) {
 		sim_log(XTL_ERROR, 0, domid, "Getting infolist");

@@ -42,6 +42,7 @@ struct sim_settings {
 	int64_t dump_mib_s;
 	int64_t migrate_mib_s;
 	int64_t create_ms;
+	int64_t build_ms;	/* the calling thread blocks, as libxl does */
 	int64_t shutdown_ms;
 	int64_t suspend_timeout_ms;
 	int64_t host_memory_mib;
@@ -104,6 +105,7 @@ struct sim_domain {
 	libxl_uuid uuid;
 	libxl_domain_type type;
 	bool complete;		/* false: half-built (create/restore running) */
+	bool local;		/* built by this process: it may write it */
 	int pause_count;	/* the toolstack's pause count, as in Xen */
 	bool shutdown;
 	int shutdown_reason;	/* LIBXL_SHUTDOWN_REASON_* */
@@ -138,13 +140,26 @@ struct sim_domain {
 	UT_hash_handle hh_name;	/* by name */
 };
 
+/* Shared by every process on the run directory, mapped from
+ * <statedir>/generations (see state.c). */
+struct sim_shared {
+	uint64_t gen;				/* bumped by every change */
+	uint64_t host;				/* gen of host.json's */
+	uint64_t domain[SIM_DOMID_LIMIT];	/* gen of domain-<id>.json's */
+};
+
 struct sim_host {
 	bool loaded;
-	bool owner;		/* this process may write the state files */
+	bool owner;		/* serves the control socket, runs every op */
 	pid_t owner_pid;
 	char *rundir;
 	char *statedir;
-	int lock_fd;
+	int lock_fd;		/* the owner's lock */
+	struct sim_shared *shared;
+	int shared_fd;		/* flocked around every change */
+	int lock_depth;
+	uint64_t seen;		/* shared->gen as of our last look */
+	uint64_t seen_host;	/* shared->host as of our last host.json read */
 	struct sim_settings settings;
 	struct sim_fault *faults;
 	int next_fault_id;
@@ -161,6 +176,17 @@ extern struct sim_host sim_host;
 
 void sim_state_load(void);
 void sim_state_reload(void);
+/* Every change of shared state, read-modify-write included, runs between
+ * sim_lock and sim_unlock (they nest); sim_lock reads host.json again if
+ * another process changed it. */
+void sim_lock(void);
+void sim_unlock(void);
+/* Under the lock, before a state file changes. */
+void sim_state_changed(uint64_t *slot);
+/* Picks up what other processes changed (cheap when nothing did).  May
+ * replace or free domains: only where no struct sim_domain is held, at
+ * the top of the exported functions. */
+void sim_sync(void);
 void sim_state_become_owner(void);
 bool sim_is_owner(void);
 void sim_settings_default(struct sim_settings *s);
@@ -175,7 +201,8 @@ void sim_host_save(void);
 void sim_domain_save(struct sim_domain *d);
 void sim_persist_load_host(void);
 void sim_persist_load_domains(void);
-void sim_persist_forget(uint32_t domid);
+void sim_persist_reload_domain(uint32_t domid);
+void sim_persist_forget(struct sim_domain *d);
 char *sim_persist_path(const char *leaf);
 int sim_persist_mkdir(const char *path);
 int64_t sim_json_int(json_object *o, const char *key, int64_t dflt);
@@ -192,6 +219,8 @@ struct sim_domain *sim_domain_new(const char *name, const libxl_uuid *uuid,
     libxl_domain_type type, uint64_t max_memkb, uint64_t target_memkb,
     int max_vcpus, const libxl_bitmap *online, const char *config);
 void sim_domain_remove(struct sim_domain *d);
+/* Out of this process's view only (its file is gone already). */
+void sim_domain_drop(struct sim_domain *d);
 void sim_domain_set_config(struct sim_domain *d, const char *config_json);
 void sim_domain_set_target(struct sim_domain *d, uint64_t target_memkb);
 void sim_domain_rename(struct sim_domain *d, const char *name);

@@ -1,9 +1,12 @@
 /* The simulated host: settings, domains and their guests.  The state
- * outlives the process, as Xen's does (persist.c writes it); only the
- * process that registered osevent hooks and holds sim/lock owns the host
- * and may change it.  Guest counters are kept as "value as of since_ms"
- * plus wall-clock time, so that a running guest keeps running, and
- * counting, while no process exists. */
+ * outlives the process, as Xen's does (persist.c writes it).  The process
+ * that registered osevent hooks and holds sim/lock owns the host: it
+ * serves the control socket and runs every operation.  Other processes
+ * (the daemon's build helpers) create and restore domains too, so every
+ * change of the state files is made under an flock, and every process
+ * picks up what the others changed (see "sharing" below).  Guest counters
+ * are kept as "value as of since_ms" plus wall-clock time, so that a
+ * running guest keeps running, and counting, while no process exists. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,13 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/sim.h"
 
-struct sim_host sim_host = { .lock_fd = -1 };
+struct sim_host sim_host = { .lock_fd = -1, .shared_fd = -1 };
 
 #define VCPU_LOAD_NS_PER_MS	250000	/* each online vcpu: 25% busy */
 
@@ -54,6 +58,7 @@ void sim_settings_default(struct sim_settings *s)
 	s->dump_mib_s = 1024;
 	s->migrate_mib_s = 1024;
 	s->create_ms = 50;
+	s->build_ms = 0;
 	s->shutdown_ms = 50;
 	s->suspend_timeout_ms = 2000;
 	s->host_memory_mib = 16384;
@@ -63,6 +68,106 @@ void sim_settings_default(struct sim_settings *s)
 
 
 
+
+/* ---- sharing the host between processes ----
+ *
+ * <statedir>/generations is mapped by every process: a counter bumped by
+ * every change of a state file and, per file, the counter's value at its
+ * last change.  Changes happen under an flock of that file.  A process
+ * remembers the counter as of its last look: when it differs, the files
+ * changed since are read again; when not (the common case), looking cost
+ * one memory load.  A change is counted before the file is written, so
+ * that a process killed in between still makes the others look. */
+
+static struct sim_shared *shared_open(void)
+{
+	struct sim_shared *map = MAP_FAILED;
+	char *path = sim_persist_path("generations");
+	struct stat st;
+	int fd;
+
+	sim_persist_mkdir(sim_host.statedir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && fstat(fd, &st) == 0 &&
+	    (st.st_size >= (off_t)sizeof *map ||
+	    ftruncate(fd, sizeof *map) == 0))
+		map = mmap(NULL, sizeof *map, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		/* alone, then: nobody else can share an unwritable host */
+		fprintf(stderr, "libxenlight-sim: cannot map %s: %s; changes "
+		    "of other processes stay unseen\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		map = calloc(1, sizeof *map);
+		if (map == NULL)
+			sim_fatal("out of memory");
+	}
+	free(path);
+	sim_host.shared_fd = fd;
+	return map;
+}
+
+static void lock_acquire(void)
+{
+	if (sim_host.lock_depth++ > 0 || sim_host.shared_fd < 0)
+		return;
+	while (flock(sim_host.shared_fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+}
+
+void sim_lock(void)
+{
+	bool first = sim_host.lock_depth == 0;
+
+	sim_state_load();
+	lock_acquire();
+	if (first && sim_host.shared->host != sim_host.seen_host) {
+		sim_persist_load_host();
+		sim_host.seen_host = sim_host.shared->host;
+	}
+}
+
+void sim_unlock(void)
+{
+	if (--sim_host.lock_depth > 0 || sim_host.shared_fd < 0)
+		return;
+	flock(sim_host.shared_fd, LOCK_UN);
+}
+
+void sim_state_changed(uint64_t *slot)
+{
+	struct sim_shared *sh = sim_host.shared;
+	uint64_t old = sh->gen;
+
+	if (sim_host.lock_depth == 0)
+		sim_fatal("internal: state changed without the lock");
+	*slot = old + 1;
+	__atomic_store_n(&sh->gen, old + 1, __ATOMIC_RELEASE);
+	/* our own change needs no second look, unless others changed
+	 * something since our last one */
+	if (sim_host.seen == old)
+		sim_host.seen = old + 1;
+}
+
+void sim_sync(void)
+{
+	struct sim_shared *sh;
+	uint64_t gen;
+
+	sim_state_load();
+	sh = sim_host.shared;
+	if (__atomic_load_n(&sh->gen, __ATOMIC_ACQUIRE) == sim_host.seen)
+		return;
+	sim_lock();
+	gen = sh->gen;
+	for (uint32_t domid = 1; domid < SIM_DOMID_LIMIT; domid++)
+		if (sh->domain[domid] > sim_host.seen)
+			sim_persist_reload_domain(domid);
+	sim_host.seen = gen;
+	sim_unlock();
+}
 
 /* ---- domains: the hash tables ---- */
 
@@ -268,9 +373,16 @@ void sim_state_load(void)
 			sim_fatal("out of memory");
 	}
 	sim_host.loaded = true;
+	if (sim_host.shared == NULL)
+		sim_host.shared = shared_open();
+	/* a consistent view: nobody changes anything while we read */
+	lock_acquire();
+	sim_host.seen = sim_host.shared->gen;
+	sim_host.seen_host = sim_host.shared->host;
 	sim_persist_load_host();
 	add_dom0();
 	sim_persist_load_domains();
+	sim_unlock();
 	sim_host.needs_sort = true;
 	sim_trace("loaded %d domains from %s", sim_domain_count(),
 	    sim_host.statedir);
@@ -282,9 +394,10 @@ void sim_state_reload(void)
 	sim_state_load();
 }
 
-/* The process that registers osevent hooks owns the host: it alone writes
- * the state and serves the control socket.  A second such process on the
- * same run directory would corrupt it, so it stays read-only. */
+/* The process that registers osevent hooks owns the host: it serves the
+ * control socket and runs every operation.  A second such process on the
+ * same run directory only reads, and creates or restores domains, as the
+ * daemon's build helpers do. */
 void sim_state_become_owner(void)
 {
 	char *path;
@@ -392,6 +505,7 @@ struct sim_domain *sim_domain_new(const char *name, const libxl_uuid *uuid,
 	d->seed = sim_random64();
 	d->boot_count = 1;
 	d->since_ms = sim_now_ms();
+	d->local = true;
 	sim_domain_set_config(d, config);
 	sim_domain_insert(d);
 	sim_host.used_memkb += target_memkb;
@@ -400,18 +514,23 @@ struct sim_domain *sim_domain_new(const char *name, const libxl_uuid *uuid,
 	return d;
 }
 
-void sim_domain_remove(struct sim_domain *d)
+void sim_domain_drop(struct sim_domain *d)
 {
 	uint32_t domid = d->domid;
 
 	HASH_DELETE(hh, sim_host.by_id, d);
 	HASH_DELETE(hh_name, sim_host.by_name, d);
 	sim_host.used_memkb -= d->target_memkb;
-	if (!d->dying)
-		sim_persist_forget(domid);
 	sim_domain_free(d);
 	sim_ops_domain_gone(domid);
 	sim_events_kick();
+}
+
+void sim_domain_remove(struct sim_domain *d)
+{
+	if (!d->dying)
+		sim_persist_forget(d);
+	sim_domain_drop(d);
 }
 
 void sim_domain_set_target(struct sim_domain *d, uint64_t target_memkb)
@@ -556,9 +675,9 @@ void sim_domain_resume(struct sim_domain *d)
 void sim_domain_set_dying(struct sim_domain *d)
 {
 	sim_domain_fold(d, sim_now_ms());
+	sim_persist_forget(d);
 	d->dying = true;
 	d->pending_reason = -1;
-	sim_persist_forget(d->domid);
 	sim_events_kick();
 }
 

@@ -134,6 +134,7 @@ xenstat_node *xenstat_get_node(xenstat_handle *handle, unsigned int flags)
 	int64_t now = sim_now_ms();
 	unsigned i = 0;
 
+	sim_sync();
 	node->flags = flags;
 	node->num_cpus = (unsigned)sim_host.settings.host_cpus;
 	node->cpu_hz = 2400000000ULL;
