@@ -130,25 +130,21 @@ struct store_load {
 	void *arg;
 };
 
-static void store_load_one(const char *path, void *arg)
+/* The UUID and libxl configuration of a stored record (a definition or a
+ * transient domain's): NULL, logged with FATE, when either is missing or
+ * unusable. */
+static libxl_domain_config *store_record_config(const char *path,
+    json_object *obj, const char *what, const char *fate, libxl_uuid *uuid)
 {
-	struct store_load *load = arg;
-	json_object *obj = store_read_json(path, DEFINITION_MAX), *config;
-	const char *name, *uuid_text;
+	const char *uuid_text = arg_string(obj, "uuid");
 	libxl_domain_config *dc;
-	libxl_uuid uuid;
+	json_object *config;
 	struct err *e;
 
-	if (obj == NULL)
-		return;
-	name = arg_string(obj, "name");
-	uuid_text = arg_string(obj, "uuid");
-	if (name == NULL || !schema_valid_domain_name(name) ||
-	    uuid_text == NULL || libxl_uuid_from_string(&uuid, uuid_text) != 0 ||
+	if (uuid_text == NULL || libxl_uuid_from_string(uuid, uuid_text) != 0 ||
 	    !json_object_object_get_ex(obj, "config", &config)) {
-		log_error("%s: not a domain definition; ignored", path);
-		json_object_put(obj);
-		return;
+		log_error("%s: not %s; %s", path, what, fate);
+		return NULL;
 	}
 	dc = malloc(sizeof *dc);
 	if (dc == NULL)
@@ -156,14 +152,34 @@ static void store_load_one(const char *path, void *arg)
 	libxl_domain_config_init(dc);
 	e = domain_config_from_json_object(daemon_ctx, config, dc);
 	if (e != NULL) {
-		log_error("%s: %s; ignored", path, e->desc);
+		log_error("%s: %s; %s", path, e->desc, fate);
 		err_free(e);
 		libxl_domain_config_dispose(dc);
 		free(dc);
-		json_object_put(obj);
-		return;
+		return NULL;
 	}
-	load->fn(name, &uuid, arg_bool(obj, "autostart", false), dc, load->arg);
+	return dc;
+}
+
+static void store_load_one(const char *path, void *arg)
+{
+	struct store_load *load = arg;
+	json_object *obj = store_read_json(path, DEFINITION_MAX);
+	libxl_domain_config *dc = NULL;
+	const char *name;
+	libxl_uuid uuid;
+
+	if (obj == NULL)
+		return;
+	name = arg_string(obj, "name");
+	if (name == NULL || !schema_valid_domain_name(name))
+		log_error("%s: not a domain definition; ignored", path);
+	else
+		dc = store_record_config(path, obj, "a domain definition",
+		    "ignored", &uuid);
+	if (dc != NULL)
+		load->fn(name, &uuid, arg_bool(obj, "autostart", false), dc,
+		    load->arg);
 	json_object_put(obj);
 }
 
@@ -351,36 +367,18 @@ struct store_transient_load {
 static void store_transient_one(const char *path, void *arg)
 {
 	struct store_transient_load *load = arg;
-	json_object *obj = store_read_json(path, DEFINITION_MAX), *config;
-	const char *uuid_text;
+	json_object *obj = store_read_json(path, DEFINITION_MAX);
 	libxl_domain_config *dc;
 	libxl_uuid uuid;
-	struct err *e;
 
 	if (obj == NULL)
 		return;
-	uuid_text = arg_string(obj, "uuid");
-	if (uuid_text == NULL || libxl_uuid_from_string(&uuid, uuid_text) != 0 ||
-	    !json_object_object_get_ex(obj, "config", &config)) {
-		log_error("%s: not a domain record; removed", path);
-		unlink(path);
-		json_object_put(obj);
-		return;
-	}
-	dc = malloc(sizeof *dc);
-	if (dc == NULL)
-		abort();
-	libxl_domain_config_init(dc);
-	e = domain_config_from_json_object(daemon_ctx, config, dc);
-	if (e != NULL) {
-		log_error("%s: %s; removed", path, e->desc);
-		err_free(e);
-		libxl_domain_config_dispose(dc);
-		free(dc);
-		unlink(path);
-	} else {
+	dc = store_record_config(path, obj, "a domain record", "removed",
+	    &uuid);
+	if (dc != NULL)
 		load->fn(&uuid, dc, load->arg);
-	}
+	else
+		unlink(path);
 	json_object_put(obj);
 }
 

@@ -47,38 +47,6 @@ json_object *sim_settings_json(const struct sim_settings *s)
 	return o;
 }
 
-/* ---- small JSON helpers ---- */
-
-int64_t sim_json_int(json_object *o, const char *key, int64_t dflt)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_int))
-		return dflt;
-	return json_object_get_int64(v);
-}
-
-bool sim_json_bool(json_object *o, const char *key, bool dflt)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_boolean))
-		return dflt;
-	return json_object_get_boolean(v);
-}
-
-const char *sim_json_string(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static void hex_encode(const uint8_t *bytes, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
@@ -247,19 +215,19 @@ void sim_host_save(void)
 
 static void load_settings(json_object *o, struct sim_settings *s)
 {
-	s->save_mib_s = sim_json_int(o, "save_mib_s", s->save_mib_s);
-	s->restore_mib_s = sim_json_int(o, "restore_mib_s", s->restore_mib_s);
-	s->dump_mib_s = sim_json_int(o, "dump_mib_s", s->dump_mib_s);
-	s->migrate_mib_s = sim_json_int(o, "migrate_mib_s", s->migrate_mib_s);
-	s->create_ms = sim_json_int(o, "create_ms", s->create_ms);
-	s->build_ms = sim_json_int(o, "build_ms", s->build_ms);
-	s->shutdown_ms = sim_json_int(o, "shutdown_ms", s->shutdown_ms);
-	s->suspend_timeout_ms = sim_json_int(o, "suspend_timeout_ms",
+	s->save_mib_s = arg_int(o, "save_mib_s", s->save_mib_s);
+	s->restore_mib_s = arg_int(o, "restore_mib_s", s->restore_mib_s);
+	s->dump_mib_s = arg_int(o, "dump_mib_s", s->dump_mib_s);
+	s->migrate_mib_s = arg_int(o, "migrate_mib_s", s->migrate_mib_s);
+	s->create_ms = arg_int(o, "create_ms", s->create_ms);
+	s->build_ms = arg_int(o, "build_ms", s->build_ms);
+	s->shutdown_ms = arg_int(o, "shutdown_ms", s->shutdown_ms);
+	s->suspend_timeout_ms = arg_int(o, "suspend_timeout_ms",
 	    s->suspend_timeout_ms);
-	s->host_memory_mib = sim_json_int(o, "host_memory_mib",
+	s->host_memory_mib = arg_int(o, "host_memory_mib",
 	    s->host_memory_mib);
-	s->host_cpus = sim_json_int(o, "host_cpus", s->host_cpus);
-	s->inline_ops = sim_json_bool(o, "inline_ops", s->inline_ops);
+	s->host_cpus = arg_int(o, "host_cpus", s->host_cpus);
+	s->inline_ops = arg_bool(o, "inline_ops", s->inline_ops);
 }
 
 static int fault_name_index(const char *const *names, int count,
@@ -287,10 +255,10 @@ void sim_persist_load_host(void)
 	sim_host.created_ms = sim_now_ms();
 	if (o == NULL)
 		return;
-	sim_host.created_ms = sim_json_int(o, "created_ms",
+	sim_host.created_ms = arg_int(o, "created_ms",
 	    sim_host.created_ms);
-	sim_host.next_domid = (uint32_t)sim_json_int(o, "next_domid", 1);
-	sim_host.next_fault_id = (int)sim_json_int(o, "next_fault_id", 1);
+	sim_host.next_domid = (uint32_t)arg_int(o, "next_domid", 1);
+	sim_host.next_fault_id = (int)arg_int(o, "next_fault_id", 1);
 	if (json_object_object_get_ex(o, "settings", &v))
 		load_settings(v, &sim_host.settings);
 	if (json_object_object_get_ex(o, "faults", &v) &&
@@ -298,23 +266,23 @@ void sim_persist_load_host(void)
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			json_object *fo = json_object_array_get_idx(v, i);
 			int op = fault_name_index(sim_fault_op_names,
-			    SIM_FAULT_OP_COUNT, sim_json_string(fo, "op"));
+			    SIM_FAULT_OP_COUNT, arg_string(fo, "op"));
 			int kind = fault_name_index(sim_fault_kind_names,
-			    SIM_FAULT_KIND_COUNT, sim_json_string(fo, "kind"));
+			    SIM_FAULT_KIND_COUNT, arg_string(fo, "kind"));
 			struct sim_fault *f;
 
 			if (op < 0 || kind <= 0)
 				continue;
 			f = calloc(1, sizeof *f);
-			f->id = (int)sim_json_int(fo, "id", 0);
+			f->id = (int)arg_int(fo, "id", 0);
 			f->op = op;
 			f->kind = kind;
-			if (sim_json_string(fo, "domain") != NULL)
+			if (arg_string(fo, "domain") != NULL)
 				f->domain = strdup(
-				    sim_json_string(fo, "domain"));
-			f->after_bytes = (uint64_t)sim_json_int(fo,
+				    arg_string(fo, "domain"));
+			f->after_bytes = (uint64_t)arg_int(fo,
 			    "after_bytes", 0);
-			f->once = sim_json_bool(fo, "once", true);
+			f->once = arg_bool(fo, "once", true);
 			*tail = f;
 			tail = &f->next;
 		}
@@ -414,31 +382,31 @@ void sim_domain_save(struct sim_domain *d)
 
 static struct sim_domain *domain_from_json(json_object *o)
 {
-	int max_vcpus = (int)sim_json_int(o, "max_vcpus", 1);
+	int max_vcpus = (int)arg_int(o, "max_vcpus", 1);
 	struct sim_domain *d;
 	const char *s;
 	json_object *a, *cfg;
 
 	if (max_vcpus < 1 || max_vcpus > SIM_MAX_VCPUS ||
-	    sim_json_string(o, "name") == NULL ||
-	    sim_json_int(o, "domid", 0) <= 0)
+	    arg_string(o, "name") == NULL ||
+	    arg_int(o, "domid", 0) <= 0)
 		return NULL;
 	d = sim_domain_alloc(max_vcpus);
-	d->domid = (uint32_t)sim_json_int(o, "domid", 0);
-	d->name = strdup(sim_json_string(o, "name"));
-	if ((s = sim_json_string(o, "uuid")) != NULL)
+	d->domid = (uint32_t)arg_int(o, "domid", 0);
+	d->name = strdup(arg_string(o, "name"));
+	if ((s = arg_string(o, "uuid")) != NULL)
 		libxl_uuid_from_string(&d->uuid, s);
-	if ((s = sim_json_string(o, "type")) == NULL ||
+	if ((s = arg_string(o, "type")) == NULL ||
 	    libxl_domain_type_from_string(s, &d->type) != 0)
 		d->type = LIBXL_DOMAIN_TYPE_PV;
-	d->complete = sim_json_bool(o, "complete", true);
-	d->pause_count = (int)sim_json_int(o, "pause_count", 0);
-	d->shutdown = sim_json_bool(o, "shutdown", false);
-	d->shutdown_reason = (int)sim_json_int(o, "shutdown_reason", -1);
-	d->dying = sim_json_bool(o, "dying", false);
-	d->max_memkb = (uint64_t)sim_json_int(o, "max_memkb", 0);
-	d->target_memkb = (uint64_t)sim_json_int(o, "target_memkb", 0);
-	if ((s = sim_json_string(o, "online")) != NULL)
+	d->complete = arg_bool(o, "complete", true);
+	d->pause_count = (int)arg_int(o, "pause_count", 0);
+	d->shutdown = arg_bool(o, "shutdown", false);
+	d->shutdown_reason = (int)arg_int(o, "shutdown_reason", -1);
+	d->dying = arg_bool(o, "dying", false);
+	d->max_memkb = (uint64_t)arg_int(o, "max_memkb", 0);
+	d->target_memkb = (uint64_t)arg_int(o, "target_memkb", 0);
+	if ((s = arg_string(o, "online")) != NULL)
 		hex_decode(s, d->online, (max_vcpus + 7) / 8);
 	if (json_object_object_get_ex(o, "affinity", &a) &&
 	    json_object_is_type(a, json_type_array))
@@ -450,24 +418,24 @@ static struct sim_domain *domain_from_json(json_object *o)
 				hex_decode(s, d->affinity +
 				    i * SIM_CPUMAP_BYTES, SIM_CPUMAP_BYTES);
 		}
-	d->sched_weight = (int)sim_json_int(o, "sched_weight", 256);
-	d->sched_cap = (int)sim_json_int(o, "sched_cap", 0);
-	if ((s = sim_json_string(o, "seed")) != NULL)
+	d->sched_weight = (int)arg_int(o, "sched_weight", 256);
+	d->sched_cap = (int)arg_int(o, "sched_cap", 0);
+	if ((s = arg_string(o, "seed")) != NULL)
 		d->seed = strtoull(s, NULL, 16);
-	d->boot_count = (uint32_t)sim_json_int(o, "boot_count", 1);
-	d->uptime_ms = (uint64_t)sim_json_int(o, "uptime_ms", 0);
-	d->run_ms = (uint64_t)sim_json_int(o, "run_ms", 0);
+	d->boot_count = (uint32_t)arg_int(o, "boot_count", 1);
+	d->uptime_ms = (uint64_t)arg_int(o, "uptime_ms", 0);
+	d->run_ms = (uint64_t)arg_int(o, "run_ms", 0);
 	if (json_object_object_get_ex(o, "vcpu_ns", &a) &&
 	    json_object_is_type(a, json_type_array))
 		for (int i = 0; i < max_vcpus &&
 		    i < (int)json_object_array_length(a); i++)
 			d->vcpu_ns[i] = (uint64_t)json_object_get_int64(
 			    json_object_array_get_idx(a, i));
-	d->since_ms = sim_json_int(o, "since_ms", sim_now_ms());
-	d->ignore_shutdown = sim_json_bool(o, "ignore_shutdown", false);
-	d->ignore_suspend = sim_json_bool(o, "ignore_suspend", false);
-	d->pending_reason = (int)sim_json_int(o, "pending_reason", -1);
-	d->pending_at_ms = sim_json_int(o, "pending_at_ms", 0);
+	d->since_ms = arg_int(o, "since_ms", sim_now_ms());
+	d->ignore_shutdown = arg_bool(o, "ignore_shutdown", false);
+	d->ignore_suspend = arg_bool(o, "ignore_suspend", false);
+	d->pending_reason = (int)arg_int(o, "pending_reason", -1);
+	d->pending_at_ms = arg_int(o, "pending_at_ms", 0);
 	if (json_object_object_get_ex(o, "config", &cfg) && cfg != NULL)
 		sim_domain_set_config(d, json_object_to_json_string_ext(cfg,
 		    JSON_C_TO_STRING_PLAIN));

@@ -23,6 +23,7 @@
 #include "daemon/xl-compat.h"
 #include <uthash.h>
 
+#include "proto/schema.h"
 #include "sim/log.h"
 
 #define SIM_DOMID_LIMIT		0x7ff0	/* DOMID_FIRST_RESERVED */
@@ -205,9 +206,6 @@ void sim_persist_reload_domain(uint32_t domid);
 void sim_persist_forget(struct sim_domain *d);
 char *sim_persist_path(const char *leaf);
 int sim_persist_mkdir(const char *path);
-int64_t sim_json_int(json_object *o, const char *key, int64_t dflt);
-bool sim_json_bool(json_object *o, const char *key, bool dflt);
-const char *sim_json_string(json_object *o, const char *key);
 
 struct sim_domain *sim_domain_find(uint32_t domid);
 struct sim_domain *sim_domain_by_name(const char *name);

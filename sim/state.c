@@ -284,7 +284,7 @@ void sim_domain_set_config(struct sim_domain *d, const char *config_json)
 
 		d->disk_devids = calloc(n + 1, sizeof(int));
 		for (size_t i = 0; i < n; i++) {
-			const char *vdev = sim_json_string(
+			const char *vdev = arg_string(
 			    json_object_array_get_idx(v, i), "vdev");
 
 			d->disk_devids[d->num_disks++] =
@@ -297,7 +297,7 @@ void sim_domain_set_config(struct sim_domain *d, const char *config_json)
 
 		d->nic_devids = calloc(n + 1, sizeof(int));
 		for (size_t i = 0; i < n; i++)
-			d->nic_devids[d->num_nics++] = (int)sim_json_int(
+			d->nic_devids[d->num_nics++] = (int)arg_int(
 			    json_object_array_get_idx(v, i), "devid", (int)i);
 	}
 	json_object_put(o);

@@ -266,20 +266,27 @@ json_object *json_parse(const char *fmt, ...)
 	return obj;
 }
 
+/* A request's arguments from a printf format; NULL for no format. */
+static json_object *vargs(const char *args_fmt, va_list ap)
+{
+	json_object *args;
+	char *text;
+
+	if (args_fmt == NULL)
+		return NULL;
+	if (vasprintf(&text, args_fmt, ap) < 0)
+		abort();
+	args = json_tokener_parse(text);
+	cr_assert_not_null(args, "test arguments do not parse: %s", text);
+	free(text);
+	return args;
+}
+
 static json_object *vcall(struct xlctl *c, struct xlctl_error *err,
     const char *execute, const char *args_fmt, va_list ap)
 {
-	json_object *args = NULL, *ret;
+	json_object *args = vargs(args_fmt, ap), *ret;
 
-	if (args_fmt != NULL) {
-		char *text;
-
-		if (vasprintf(&text, args_fmt, ap) < 0)
-			abort();
-		args = json_tokener_parse(text);
-		cr_assert_not_null(args, "test arguments do not parse: %s", text);
-		free(text);
-	}
 	ret = xlctl_call(c, execute, args, NULL, 120000, err);
 	json_object_put(args);
 	return ret;
@@ -533,21 +540,13 @@ int64_t call_detached(struct xlctl *c, const char *execute,
 {
 	struct xlctl_options opts = { .detach = true };
 	struct xlctl_error err = { 0 };
-	json_object *args = NULL, *ret;
+	json_object *args, *ret;
 	int64_t job;
 	va_list ap;
 
-	if (args_fmt != NULL) {
-		char *text;
-
-		va_start(ap, args_fmt);
-		if (vasprintf(&text, args_fmt, ap) < 0)
-			abort();
-		va_end(ap);
-		args = json_tokener_parse(text);
-		cr_assert_not_null(args, "test arguments do not parse: %s", text);
-		free(text);
-	}
+	va_start(ap, args_fmt);
+	args = vargs(args_fmt, ap);
+	va_end(ap);
 	ret = xlctl_call(c, execute, args, &opts, 60000, &err);
 	json_object_put(args);
 	cr_assert_not_null(ret, "%s (detached) failed: %s: %s", execute,
