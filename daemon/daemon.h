@@ -39,6 +39,8 @@ struct options {
 };
 
 extern struct options options;
+/* From the command line (and the files it names); exits on a bad one. */
+void options_parse(int argc, char **argv);
 extern struct event_base *daemon_base;
 extern libxl_ctx *daemon_ctx;
 /* "xen" or "sim": what the greeting and host-info report */

@@ -2,22 +2,36 @@
 sbin_PROGRAMS += daemon/xenlightd
 daemon_xenlightd_SOURCES = \
 	daemon/main.c daemon/daemon.h daemon/xl-compat.h \
+	daemon/options.c \
 	daemon/log.c daemon/log.h \
 	daemon/loop.c daemon/loop.h \
 	daemon/fileio.c daemon/fileio.h \
 	daemon/fsutil.c daemon/fsutil.h \
-	daemon/image.c daemon/image.h \
+	daemon/helper.c daemon/helper.h \
 	daemon/server.c daemon/server.h \
-	daemon/dispatch.c daemon/command.h daemon/commands.h \
-	daemon/domain.c daemon/domain.h \
-	daemon/job.c daemon/job.h \
+	daemon/command.c daemon/command.h \
+	daemon/state-lock.c daemon/state-lock.h \
 	daemon/event.c daemon/event.h \
 	daemon/store.c daemon/store.h \
+	daemon/domain.c daemon/domain.h \
+	daemon/job.c daemon/job.h daemon/job-step.c daemon/job-json.c \
+	daemon/job-registry.c daemon/job-registry.h \
+	daemon/job-journal.c \
+	daemon/domain-json.c daemon/domain-json.h \
+	daemon/request.c daemon/request.h \
+	daemon/dispatch.c daemon/dispatch.h \
 	daemon/lifecycle.c daemon/lifecycle.h \
-	daemon/create.h daemon/restore.h daemon/dump.h \
-	daemon/helper.c daemon/helper.h \
+	daemon/intake.c daemon/intake.h \
+	daemon/image.c daemon/image.h \
+	daemon/build-run.c daemon/build-run.h \
+	daemon/create.c daemon/create.h \
+	daemon/stats.c daemon/stats.h \
+	daemon/cpu-set.c daemon/cpu-set.h \
+	daemon/dump.h \
+	daemon/commands.c daemon/commands.h \
 	daemon/cmd-host.c \
 	daemon/cmd-domain-query.c \
+	daemon/cmd-stats.c \
 	daemon/cmd-job.c \
 	daemon/cmd-events.c \
 	daemon/cmd-define.c \
@@ -28,8 +42,7 @@ daemon_xenlightd_SOURCES = \
 	daemon/cmd-restore.c \
 	daemon/cmd-dump.c \
 	daemon/cmd-tune.c \
-	daemon/cmd-device.c \
-	daemon/cmd-stats.c
+	daemon/cmd-device.c
 daemon_xenlightd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
 	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENSTAT_CFLAGS) $(LIBBSD_CFLAGS) \
 	$(YAJL_CFLAGS)
@@ -48,7 +61,7 @@ daemon_xenlightd_dump_helper_LDADD = $(XENLIGHT_LIBS)
 # libxl builds domains synchronously inside its callbacks: they are built
 # in this helper, one domain per run
 pkglibexec_PROGRAMS += daemon/xenlightd-build-helper
-daemon_xenlightd_build_helper_SOURCES = daemon/build-helper.c daemon/create.h \
+daemon_xenlightd_build_helper_SOURCES = daemon/build-helper.c daemon/build-run.h \
 	daemon/helper-log.c daemon/helper-log.h
 daemon_xenlightd_build_helper_CFLAGS = $(AM_CFLAGS) $(XENLIGHT_CFLAGS) \
 	$(JSONC_CFLAGS)

@@ -15,12 +15,12 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
-#include "daemon/command.h"
 #include "daemon/daemon.h"
-#include "daemon/event.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
 #include "proto/json-line.h"
+#include "proto/mem.h"
+#include "proto/message.h"
 
 /* Past this much unsent output a client stops being read until it catches
  * up: it cannot make the daemon buffer without bound. */
@@ -53,7 +53,7 @@ struct conn {
 	bool stalled;			/* complete lines may wait in reader */
 	bool linger;			/* drain input before closing */
 	struct event *linger_timer;
-	struct request_list pending;
+	void *data;			/* the owner's */
 	size_t drain_low;
 	void (*drain_fn)(struct conn *, void *);
 	void *drain_arg;
@@ -61,6 +61,7 @@ struct conn {
 };
 
 static struct listener listeners[2];
+static const struct server_callbacks *server_callbacks;
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
 static unsigned conn_count;
 static uint64_t conn_next_id = 1;
@@ -183,9 +184,14 @@ pid_t conn_peer_pid(const struct conn *c)
 	return c->peer.pid;
 }
 
-struct request_list *conn_pending(struct conn *c)
+void conn_set_data(struct conn *c, void *data)
 {
-	return &c->pending;
+	c->data = data;
+}
+
+void *conn_data(const struct conn *c)
+{
+	return c->data;
 }
 
 void conn_request_started(struct conn *c)
@@ -259,7 +265,7 @@ static void conn_process_lines(struct conn *c)
 		case LINE_READY:
 			if (len == 0)
 				continue;	/* blank lines are not messages */
-			dispatch_line(c, line, len);
+			server_callbacks->line(c, line, len);
 			break;
 		}
 	}
@@ -316,31 +322,6 @@ static void conn_update_reading(struct conn *c)
 /* ------------------------------------------------------------------------
  * Connections */
 
-static json_object *server_greeting(bool read_only)
-{
-	json_object *g = json_object_new_object();
-	json_object *msg = json_object_new_object();
-	const libxl_version_info *v = libxl_get_version_info(daemon_ctx);
-	char xen_version[64];
-
-	snprintf(xen_version, sizeof xen_version, "%d.%d%s",
-	    v ? v->xen_version_major : 0, v ? v->xen_version_minor : 0,
-	    v && v->xen_version_extra ? v->xen_version_extra : "");
-	json_object_object_add(g, "server", json_object_new_string("xenlightd"));
-	json_object_object_add(g, "version",
-	    json_object_new_string(PACKAGE_VERSION));
-	json_object_object_add(g, "protocol", json_object_new_int(PROTO_VERSION));
-	json_object_object_add(g, "hypervisor",
-	    json_object_new_string(daemon_hypervisor));
-	json_object_object_add(g, "xen_version",
-	    json_object_new_string(xen_version));
-	json_object_object_add(g, "access",
-	    json_object_new_string(read_only ? "read-only" : "full"));
-	json_object_object_add(g, "host", json_object_new_string(daemon_hostname));
-	json_object_object_add(msg, "greeting", g);
-	return msg;
-}
-
 /* Closing a socket that still has unread input makes the kernel send a
  * reset, which can destroy the error line we just sent: say goodbye with
  * a half-close, swallow what the client still sends, then close. */
@@ -383,8 +364,7 @@ static void conn_close(struct conn *c)
 		/* let the owner of the callback forget c too */
 		c->drain_fn = NULL;
 	}
-	dispatch_conn_closed(c, &c->pending);
-	event_conn_closed(c);
+	server_callbacks->closed(c);
 	event_free(c->read_event);
 	event_free(c->write_event);
 	event_free(c->resume_event);
@@ -429,7 +409,6 @@ static void server_accept(evutil_socket_t lfd, short what, void *arg)
 	for (int i = 0; i < 64; i++) {
 		struct conn *c;
 		socklen_t len;
-		json_object *greeting;
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -445,34 +424,27 @@ static void server_accept(evutil_socket_t lfd, short what, void *arg)
 			server_refuse(fd);
 			continue;
 		}
-		c = calloc(1, sizeof *c);
-		if (c == NULL)
-			abort();
+		c = xcalloc(1, sizeof *c);
 		c->id = conn_next_id++;
 		c->fd = fd;
 		c->read_only = l->read_only;
 		len = sizeof c->peer;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0)
 			c->peer.uid = (uid_t)-1;
-		TAILQ_INIT(&c->pending);
 		line_reader_init(&c->reader, options.max_line);
-		c->output = evbuffer_new();
-		c->read_event = event_new(daemon_base, fd, EV_READ | EV_PERSIST,
-		    conn_readable, c);
-		c->write_event = event_new(daemon_base, fd, EV_WRITE,
-		    conn_writable, c);
-		c->resume_event = event_new(daemon_base, -1, 0, conn_resume, c);
-		if (c->output == NULL || c->read_event == NULL ||
-		    c->write_event == NULL || c->resume_event == NULL)
-			abort();
+		c->output = xcheck(evbuffer_new());
+		c->read_event = xcheck(event_new(daemon_base, fd,
+		    EV_READ | EV_PERSIST, conn_readable, c));
+		c->write_event = xcheck(event_new(daemon_base, fd, EV_WRITE,
+		    conn_writable, c));
+		c->resume_event = xcheck(event_new(daemon_base, -1, 0,
+		    conn_resume, c));
 		TAILQ_INSERT_TAIL(&conns, c, entry);
 		conn_count++;
 		log_debug("client %llu: connected on %s (uid %d, pid %d)",
 		    (unsigned long long)c->id, l->path, (int)c->peer.uid,
 		    (int)c->peer.pid);
-		greeting = server_greeting(c->read_only);
-		conn_send(c, greeting);
-		json_object_put(greeting);
+		server_callbacks->accepted(c);
 		conn_update_reading(c);
 	}
 }
@@ -518,10 +490,11 @@ static int server_listen_one(struct listener *l, mode_t mode, gid_t group)
 	return 0;
 }
 
-int server_listen(void)
+int server_listen(const struct server_callbacks *callbacks)
 {
 	bool grouped = options.group != NULL;
 
+	server_callbacks = callbacks;
 	listeners[0] = (struct listener){ options.socket_path, false, -1, NULL };
 	listeners[1] = (struct listener){ options.ro_socket_path, true, -1, NULL };
 	if (server_listen_one(&listeners[0], grouped ? 0660 : 0600,

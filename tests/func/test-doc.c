@@ -307,12 +307,12 @@ static void names_free(struct names *names)
 }
 
 /* Quoted upper-case names from each call of the event functions up to the
- * end of its statement: event_emit("X", ...), event_emit_domain(cond ?
+ * end of its statement: event_emit("X", ...), domain_emit(d, cond ?
  * "X" : "Y", ...), proto_event_new("X", ...). */
 static void scan_events(const char *text, struct names *names)
 {
 	static const char *const calls[] = {
-		"event_emit(", "event_emit_domain(", "proto_event_new(", NULL
+		"event_emit(", "domain_emit(", "proto_event_new(", NULL
 	};
 
 	for (int k = 0; calls[k] != NULL; k++) {

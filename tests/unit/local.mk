@@ -63,3 +63,15 @@ tests_unit_test_sim_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
 	-DTOP_BUILDDIR='"$(abs_top_builddir)"' -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_sim_LDADD = $(CRITERION_LIBS)
 EXTRA_DIST += tests/sim-symbols.sh
+
+# The state-change lock of a domain, without the daemon.
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test-state-lock
+TESTS += tests/unit/test-state-lock
+endif
+tests_unit_test_state_lock_SOURCES = tests/unit/test-state-lock.c \
+	daemon/state-lock.c daemon/state-lock.h
+tests_unit_test_state_lock_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
+	$(LIBEVENT_CFLAGS) $(LIBBSD_CFLAGS)
+tests_unit_test_state_lock_LDADD = proto/libproto.la $(CRITERION_LIBS) \
+	$(LIBEVENT_LIBS)
