@@ -125,12 +125,11 @@ static void dut_spawn(struct dut *d)
 	}
 }
 
-struct dut *dut_start(const char *first_option, ...)
+static struct dut *dut_new_v(const char *first_option, va_list ap)
 {
 	struct dut *d = calloc(1, sizeof *d);
 	char template[] = "/tmp/xenlightd-test-XXXXXX";
 	const char *option;
-	va_list ap;
 
 	cr_assert_not_null(mkdtemp(template));
 	d->dir = strdup(template);
@@ -140,12 +139,32 @@ struct dut *dut_start(const char *first_option, ...)
 	d->ro_socket = xasprintf("%s/xenlightd-ro.sock", d->rundir);
 	d->sim_socket = xasprintf("%s/sim.sock", d->rundir);
 	d->log = xasprintf("%s/xenlightd.log", d->dir);
-	va_start(ap, first_option);
 	for (option = first_option; option != NULL;
 	    option = va_arg(ap, const char *)) {
 		cr_assert_lt(d->nextra, 16);
 		d->extra[d->nextra++] = strdup(option);
 	}
+	return d;
+}
+
+struct dut *dut_new(const char *first_option, ...)
+{
+	struct dut *d;
+	va_list ap;
+
+	va_start(ap, first_option);
+	d = dut_new_v(first_option, ap);
+	va_end(ap);
+	return d;
+}
+
+struct dut *dut_start(const char *first_option, ...)
+{
+	struct dut *d;
+	va_list ap;
+
+	va_start(ap, first_option);
+	d = dut_new_v(first_option, ap);
 	va_end(ap);
 	dut_spawn(d);
 	return d;

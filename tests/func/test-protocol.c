@@ -294,9 +294,18 @@ Test(protocol, query_commands_describes_the_table, .timeout = 120)
 		}
 		if (strcmp(json_str(cmd, "name"), "domain-info") == 0)
 			cr_assert_str_eq(json_str(cmd, "access"), "read-only");
+		/* one entry per name */
+		for (size_t k = 0; k < i; k++)
+			cr_assert_str_neq(json_str(json_object_array_get_idx(
+			    list, k), "name"), json_str(cmd, "name"));
 	}
 	cr_assert(saw_save);
 	json_object_put(list);
+	/* the daemon's own commands are not a client's */
+	call_fails(c, "CommandNotFound", "domain-restart",
+	    "{\"domain\":\"Domain-0\"}");
+	call_fails(c, "CommandNotFound", "domain-crash-dump",
+	    "{\"domain\":\"Domain-0\"}");
 	xlctl_close(c);
 	dut_stop(d);
 	dut_free(d);

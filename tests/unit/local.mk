@@ -75,3 +75,15 @@ tests_unit_test_state_lock_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
 	$(LIBEVENT_CFLAGS) $(LIBBSD_CFLAGS)
 tests_unit_test_state_lock_LDADD = proto/libproto.la $(CRITERION_LIBS) \
 	$(LIBEVENT_LIBS)
+
+# The command table, without the daemon.
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test-command
+TESTS += tests/unit/test-command
+endif
+tests_unit_test_command_SOURCES = tests/unit/test-command.c \
+	daemon/command.c daemon/command.h
+tests_unit_test_command_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
+	$(JSONC_CFLAGS) $(XENLIGHT_CFLAGS)
+tests_unit_test_command_LDADD = proto/libproto.la $(CRITERION_LIBS) \
+	$(JSONC_LIBS)
