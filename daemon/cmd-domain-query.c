@@ -15,6 +15,7 @@
 #include "daemon/job.h"
 #include "daemon/log.h"
 #include "daemon/request.h"
+#include "daemon/server.h"
 #include "proto/json-line.h"
 #include "proto/json-text.h"
 #include "proto/mem.h"
@@ -148,15 +149,44 @@ static json_object *config_to_json(libxl_domain_config *config,
 	return obj;
 }
 
+/* libxl's secrets in a configuration: the VNC and SPICE passwords
+ * (libxl_vnc_info.passwd, libxl_spice_info.passwd). */
+static bool config_key_is_secret(const char *key)
+{
+	return strcmp(key, "passwd") == 0 || strcmp(key, "password") == 0;
+}
+
+/* A read-only client (any local user) does not see them. */
+static void config_redact(json_object *obj)
+{
+	if (json_object_is_type(obj, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(obj); i++)
+			config_redact(json_object_array_get_idx(obj, i));
+		return;
+	}
+	if (!json_object_is_type(obj, json_type_object))
+		return;
+	json_object_object_foreach(obj, key, value) {
+		if (config_key_is_secret(key) && value != NULL)
+			json_object_object_add(obj, key,
+			    json_object_new_string("(redacted)"));
+		else
+			config_redact(value);
+	}
+}
+
 static void config_reply(struct request *req, libxl_domain_config *config)
 {
 	struct err *e = NULL;
 	json_object *obj = config_to_json(config, &e);
 
-	if (obj == NULL)
+	if (obj == NULL) {
 		request_fail(req, e);
-	else
-		request_reply(req, obj);
+		return;
+	}
+	if (req->conn != NULL && conn_is_read_only(req->conn))
+		config_redact(obj);
+	request_reply(req, obj);
 }
 
 static void config_query_finish(evutil_socket_t fd, short what, void *arg)

@@ -22,11 +22,16 @@ static void restore_run(struct request *req)
 	const char *file = arg_string(req->args, "file");
 	struct stat st;
 
-	/* checked again when the job opens it; this is for a plain error
-	 * instead of a failed job */
-	if (stat(file, &st) < 0) {
+	/* checked again, on the open fd, when the job opens it; this is for
+	 * a plain error instead of a failed job */
+	if (lstat(file, &st) < 0) {
 		request_fail(req, err_new(ERR_INVALID_ARGUMENT, "cannot read "
 		    "%s: %s", file, strerror(errno)));
+		return;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		request_fail(req, err_new(ERR_INVALID_ARGUMENT, "%s is a "
+		    "symbolic link: give the image's own path", file));
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {

@@ -18,6 +18,7 @@
 #include "daemon/domain-json.h"
 #include "daemon/domain.h"
 #include "daemon/fileio.h"
+#include "daemon/fsutil.h"
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
@@ -388,6 +389,9 @@ void create_job_abort(struct job *job)
 
 struct create_read {
 	struct job *job;
+	char *path;
+	int fd;
+	uint64_t size;
 	struct savefile_header header;
 	struct err *error;
 };
@@ -474,6 +478,9 @@ static void create_have_header(void *arg)
 	struct create_job *c = job->data;
 	struct err *e = r->error;
 
+	c->restore_fd = r->fd;
+	c->restore_size = r->size;
+	free(r->path);
 	if (e == NULL && strcmp(daemon_hypervisor, "xen") == 0)
 		e = savefile_check_stream_magic(c->restore_fd,
 		    r->header.stream_offset);
@@ -494,37 +501,35 @@ static void create_have_header(void *arg)
 	create_build(job);
 }
 
+/* On a file worker: the image may sit on a slow or hung disk, and the
+ * path is the client's.  Opening cannot block (O_NONBLOCK: a FIFO put in
+ * the file's place does not wait for a writer) nor follow a symbolic link
+ * put there; what was opened is checked on the fd, not on the path. */
 static void create_read_header(void *arg)
 {
 	struct create_read *r = arg;
-	struct create_job *c = r->job->data;
+	struct stat st;
 
-	r->error = savefile_read_header(c->restore_fd, &r->header);
+	r->fd = fsutil_open_regular(r->path, &r->error);
+	if (r->fd < 0)
+		return;
+	if (fstat(r->fd, &st) < 0) {
+		r->error = err_new(ERR_IO, "cannot read %s: %s", r->path,
+		    strerror(errno));
+		return;
+	}
+	r->size = (uint64_t)st.st_size;
+	r->error = savefile_read_header(r->fd, &r->header);
 }
 
-/* Reading the header happens on a file worker: the image may sit on a
- * slow disk. */
 static void create_open_image(struct job *job)
 {
 	struct create_job *c = job->data;
-	struct create_read *r;
-	struct stat st;
+	struct create_read *r = xcalloc(1, sizeof *r);
 
-	c->restore_fd = open(c->restore_path, O_RDONLY | O_CLOEXEC);
-	if (c->restore_fd < 0 || fstat(c->restore_fd, &st) < 0) {
-		job_fail(job, err_new(errno == ENOENT ? ERR_INVALID_ARGUMENT :
-		    ERR_IO, "cannot open %s: %s", c->restore_path,
-		    strerror(errno)));
-		return;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		job_fail(job, err_new(ERR_INVALID_ARGUMENT, "%s is not a "
-		    "regular file", c->restore_path));
-		return;
-	}
-	c->restore_size = (uint64_t)st.st_size;
-	r = xcalloc(1, sizeof *r);
 	r->job = job;
+	r->fd = -1;
+	r->path = xstrdup(c->restore_path);
 	fileio_submit(create_read_header, create_have_header, r);
 }
 

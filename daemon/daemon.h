@@ -29,7 +29,11 @@ struct options {
 	int64_t lock_wait_ms;
 	size_t max_line;
 	int max_inflight;
-	int max_clients;
+	size_t max_inflight_bytes;	/* of request lines, per client */
+	int max_clients;		/* full-access socket */
+	int max_ro_clients;		/* read-only socket */
+	int max_ro_clients_per_uid;
+	int client_timeout_ms;		/* to finish a line begun */
 	size_t max_event_backlog;
 	int max_jobs;			/* running async jobs, daemon-wide */
 	int job_history;		/* finished jobs kept at least */

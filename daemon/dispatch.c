@@ -45,6 +45,11 @@ static void dispatch_accepted(struct conn *c)
 	json_object_put(msg);
 }
 
+static void dispatch_hung_up(struct conn *c)
+{
+	session_hung_up(conn_data(c));
+}
+
 static void dispatch_closed(struct conn *c)
 {
 	event_conn_closed(c);
@@ -198,6 +203,7 @@ static void dispatch_line(struct conn *c, const char *line, size_t len)
 	req->args = msg.arguments;
 	req->lock_wait_ms = msg.has_lock_wait ? msg.lock_wait_ms :
 	    options.lock_wait_ms;
+	req->size = len;
 	gettimeofday(&req->received, NULL);
 	session_add(s, req);
 	if (command->kind != COMMAND_QUERY)
@@ -209,6 +215,7 @@ static void dispatch_line(struct conn *c, const char *line, size_t len)
 const struct server_callbacks dispatch_callbacks = {
 	.accepted = dispatch_accepted,
 	.line = dispatch_line,
+	.hung_up = dispatch_hung_up,
 	.closed = dispatch_closed,
 };
 

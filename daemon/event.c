@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bsd/sys/queue.h>
+#include <uthash.h>
 
 #include "daemon/daemon.h"
 #include "daemon/event.h"
@@ -15,7 +16,22 @@
 #include "proto/mem.h"
 #include "proto/message.h"
 
+/* What one subscriber may ask: filters are matched against events on the
+ * loop, so their number, length and wildcards are bounded, and each name
+ * is matched once (the answer is remembered). */
 #define SUBSCRIBE_MAX_FILTERS 256
+#define SUBSCRIBE_MAX_PATTERN 128
+#define SUBSCRIBE_MAX_WILDCARDS 8
+/* Remembered answers per subscriber, before the memory starts afresh (the
+ * names of events are few; domain names come and go) */
+#define SUBSCRIBE_MAX_MEMO 4096
+
+/* Whether a name matched a subscriber's filters. */
+struct match_memo {
+	UT_hash_handle hh;
+	bool matched;
+	char name[];
+};
 
 struct subscription {
 	struct conn *conn;
@@ -23,6 +39,8 @@ struct subscription {
 	size_t nevents;
 	char **domains;			/* names or globs; NULL: every domain */
 	size_t ndomains;
+	struct match_memo *event_memo, *domain_memo;
+	unsigned memo_count;
 	bool dropping;
 	uint64_t dropped;
 	event_snapshot_fn *snapshot;
@@ -48,8 +66,24 @@ static struct subscription *subscription_find(struct conn *c)
 	return NULL;
 }
 
+static void subscription_forget_memo(struct subscription *s)
+{
+	struct match_memo *m, *next;
+
+	HASH_ITER(hh, s->event_memo, m, next) {
+		HASH_DEL(s->event_memo, m);
+		free(m);
+	}
+	HASH_ITER(hh, s->domain_memo, m, next) {
+		HASH_DEL(s->domain_memo, m);
+		free(m);
+	}
+	s->memo_count = 0;
+}
+
 static void subscription_free(struct subscription *s)
 {
+	subscription_forget_memo(s);
 	for (size_t i = 0; i < s->nevents; i++)
 		free(s->events[i]);
 	for (size_t i = 0; i < s->ndomains; i++)
@@ -59,27 +93,47 @@ static void subscription_free(struct subscription *s)
 	free(s);
 }
 
-static bool subscription_wants_domain(const struct subscription *s,
+/* Whether name matches one of globs, remembered in *memo. */
+static bool subscription_match(struct subscription *s, char *const *globs,
+    size_t count, struct match_memo **memo, const char *name)
+{
+	size_t len = strlen(name);
+	struct match_memo *m;
+	bool matched = false;
+
+	HASH_FIND(hh, *memo, name, len, m);
+	if (m != NULL)
+		return m->matched;
+	for (size_t i = 0; i < count && !matched; i++)
+		matched = (fnmatch(globs[i], name, 0) == 0);
+	if (s->memo_count >= SUBSCRIBE_MAX_MEMO)
+		subscription_forget_memo(s);
+	m = xmalloc(sizeof *m + len + 1);
+	m->matched = matched;
+	memcpy(m->name, name, len + 1);
+	HASH_ADD(hh, *memo, name[0], len, m);
+	s->memo_count++;
+	return matched;
+}
+
+static bool subscription_wants_domain(struct subscription *s,
     const char *domain)
 {
 	if (s->domains == NULL)
 		return true;
 	if (domain == NULL)
 		return false;
-	for (size_t i = 0; i < s->ndomains; i++)
-		if (fnmatch(s->domains[i], domain, 0) == 0)
-			return true;
-	return false;
+	return subscription_match(s, s->domains, s->ndomains, &s->domain_memo,
+	    domain);
 }
 
-static bool subscription_matches(const struct subscription *s,
-    const char *name, const char *domain)
+static bool subscription_matches(struct subscription *s, const char *name,
+    const char *domain)
 {
-	bool ok = (s->events == NULL);
-
-	for (size_t i = 0; i < s->nevents && !ok; i++)
-		ok = (fnmatch(s->events[i], name, 0) == 0);
-	return ok && subscription_wants_domain(s, domain);
+	if (s->events != NULL && !subscription_match(s, s->events, s->nevents,
+	    &s->event_memo, name))
+		return false;
+	return subscription_wants_domain(s, domain);
 }
 
 /* ------------------------------------------------------------------------
@@ -178,16 +232,40 @@ static char **event_copy_filters(const char *const *list, size_t count)
 	return out;
 }
 
+static struct err *event_check_filters(const char *const *list,
+    size_t count)
+{
+	if (count > SUBSCRIBE_MAX_FILTERS)
+		return err_new(ERR_INVALID_ARGUMENT,
+		    "at most %d event or domain filters",
+		    SUBSCRIBE_MAX_FILTERS);
+	for (size_t i = 0; list != NULL && i < count; i++) {
+		size_t wildcards = 0;
+
+		if (strlen(list[i]) > SUBSCRIBE_MAX_PATTERN)
+			return err_new(ERR_INVALID_ARGUMENT, "a filter has at "
+			    "most %d characters", SUBSCRIBE_MAX_PATTERN);
+		for (const char *p = list[i]; *p != '\0'; p++)
+			wildcards += (*p == '*' || *p == '?' || *p == '[');
+		if (wildcards > SUBSCRIBE_MAX_WILDCARDS)
+			return err_new(ERR_INVALID_ARGUMENT, "a filter has at "
+			    "most %d wildcards (*, ?, [)",
+			    SUBSCRIBE_MAX_WILDCARDS);
+	}
+	return NULL;
+}
+
 struct err *event_subscribe(struct conn *c, const char *const *events,
     size_t nevents, const char *const *domains, size_t ndomains,
     event_snapshot_fn *snapshot)
 {
 	struct subscription *s;
+	struct err *e = event_check_filters(events, nevents);
 
-	if (nevents > SUBSCRIBE_MAX_FILTERS || ndomains > SUBSCRIBE_MAX_FILTERS)
-		return err_new(ERR_INVALID_ARGUMENT,
-		    "at most %d event or domain filters",
-		    SUBSCRIBE_MAX_FILTERS);
+	if (e == NULL)
+		e = event_check_filters(domains, ndomains);
+	if (e != NULL)
+		return e;
 	/* a new subscription replaces the connection's previous one */
 	event_unsubscribe(c);
 	s = xcalloc(1, sizeof *s);

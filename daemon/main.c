@@ -193,15 +193,32 @@ static int lock_rundir(void)
 	return 0;
 }
 
+/* Each client is an fd: the soft limit must fit both sockets' clients and
+ * the daemon's own (libxl, helpers, files, the listeners). */
+#define FD_RESERVE 256
+
 static void raise_fd_limit(void)
 {
+	rlim_t need = (rlim_t)options.max_clients +
+	    (rlim_t)options.max_ro_clients + FD_RESERVE;
 	struct rlimit rl;
 
-	/* each client is an fd: allow --max-clients of them */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max < need) {
+		struct rlimit raised = { need, need };
+
+		/* root may raise the hard limit too */
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			return;
+		log_warning("the fd limit (%llu) cannot fit --max-clients %d "
+		    "and --max-ro-clients %d: clients past it are refused; "
+		    "raise LimitNOFILE", (unsigned long long)rl.rlim_max,
+		    options.max_clients, options.max_ro_clients);
+		need = rl.rlim_max;
 	}
+	rl.rlim_cur = need;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* ------------------------------------------------------------------------

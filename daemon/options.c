@@ -1,9 +1,11 @@
-/* The daemon's options: every long option is also a key of --config FILE. */
+/* The daemon's options, one table row each: the command line, --config
+ * FILE (every long option is also a key) and --help all come from it. */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +16,18 @@
 #include "daemon/log.h"
 #include "proto/mem.h"
 
+#define MS_PER_DAY (24LL * 3600 * 1000)
+
 struct options options = {
 	.log_level = LOG_LEVEL_NOTICE,
 	.lock_wait_ms = 30000,
 	.max_line = 1024 * 1024,
 	.max_inflight = 64,
-	.max_clients = 4096,
+	.max_inflight_bytes = 4 * 1024 * 1024,
+	.max_clients = 256,
+	.max_ro_clients = 4096,
+	.max_ro_clients_per_uid = 128,
+	.client_timeout_ms = 30000,
 	.max_event_backlog = 8 * 1024 * 1024,
 	.max_jobs = 256,
 	.job_history = 1000,
@@ -28,84 +36,88 @@ struct options options = {
 	.group_id = (gid_t)-1,
 };
 
-enum option_id {
-	OPT_FOREGROUND = 'f',
-	OPT_HELP = 'h',
-	OPT_VERSION = 'V',
-	OPT_CONFIG = 256,
-	OPT_RUNDIR,
-	OPT_STATEDIR,
-	OPT_SOCKET,
-	OPT_RO_SOCKET,
-	OPT_GROUP,
-	OPT_LOCK_WAIT,
-	OPT_MAX_LINE,
-	OPT_MAX_INFLIGHT,
-	OPT_MAX_CLIENTS,
-	OPT_MAX_EVENT_BACKLOG,
-	OPT_MAX_JOBS,
-	OPT_JOB_HISTORY,
-	OPT_JOB_HISTORY_SECONDS,
-	OPT_LOG_LEVEL,
-	OPT_LOG_FILE,
-	OPT_SHUTDOWN_TIMEOUT,
-	OPT_SIM,
+enum option_kind {
+	OPTION_FLAG,		/* bool, no value */
+	OPTION_PATH,		/* char *, an absolute path */
+	OPTION_INT,		/* int in [min, max] */
+	OPTION_INT64,		/* int64_t in [min, max] */
+	OPTION_SIZE,		/* size_t in [min, max] */
+	OPTION_CUSTOM,		/* parse() does it */
 };
 
-static const struct option long_options[] = {
-	{ "foreground", no_argument, NULL, OPT_FOREGROUND },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "rundir", required_argument, NULL, OPT_RUNDIR },
-	{ "statedir", required_argument, NULL, OPT_STATEDIR },
-	{ "socket", required_argument, NULL, OPT_SOCKET },
-	{ "ro-socket", required_argument, NULL, OPT_RO_SOCKET },
-	{ "group", required_argument, NULL, OPT_GROUP },
-	{ "lock-wait", required_argument, NULL, OPT_LOCK_WAIT },
-	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
-	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
-	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
-	{ "max-event-backlog", required_argument, NULL, OPT_MAX_EVENT_BACKLOG },
-	{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
-	{ "job-history", required_argument, NULL, OPT_JOB_HISTORY },
-	{ "job-history-seconds", required_argument, NULL, OPT_JOB_HISTORY_SECONDS },
-	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
-	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
-	{ "sim", no_argument, NULL, OPT_SIM },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+struct option_spec {
+	const char *name;
+	char letter;
+	enum option_kind kind;
+	void *field;
+	long long min, max;
+	const char *value;	/* what the value is, for --help */
+	const char *help;
+	/* OPTION_CUSTOM: NULL, or what is wrong with value */
+	const char *(*parse)(const char *value);
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-	    "usage: xenlightd [options]\n"
-	    "  -f, --foreground         stay in the foreground, log to stderr\n"
-	    "      --config FILE        read options from FILE (key = value)\n"
-	    "      --rundir DIR         runtime directory [%s]\n"
-	    "      --statedir DIR       persistent state directory [%s]\n"
-	    "      --socket PATH        full-access socket [RUNDIR/xenlightd.sock]\n"
-	    "      --ro-socket PATH     read-only socket [RUNDIR/xenlightd-ro.sock]\n"
-	    "      --group GROUP        group of the full-access socket (mode 0660)\n"
-	    "      --lock-wait MS       default wait for a domain's lock [30000]\n"
-	    "      --max-line BYTES     longest request line [1048576]\n"
-	    "      --max-inflight N     requests in progress per client [64]\n"
-	    "      --max-clients N      simultaneous clients [4096]\n"
-	    "      --max-event-backlog BYTES  unsent events per subscriber [8388608]\n"
-	    "      --max-jobs N         jobs in progress (queued or running) [256]\n"
-	    "      --job-history N      finished jobs kept at least [1000]\n"
-	    "      --job-history-seconds S  ... and kept at least this long [600]\n"
-	    "      --log-level LEVEL    critical, error, warning, notice, info, debug [notice]\n"
-	    "      --log-file FILE      log to FILE (reopened on SIGHUP)\n"
-	    "      --shutdown-timeout MS  domain-shutdown's default wait [60000]\n"
-	    "      --sim                run on the simulated hypervisor\n"
-	    "  -h, --help               show this help\n"
-	    "  -V, --version            show the version\n",
-	    DAEMON_DEFAULT_RUNDIR, DAEMON_DEFAULT_STATEDIR);
-}
+static const char *option_config(const char *value);
+static const char *option_group(const char *value);
+static const char *option_log_level(const char *value);
 
-/* Parses a positive integer option value; false on anything else. */
+static const struct option_spec option_specs[] = {
+	{ "foreground", 'f', OPTION_FLAG, &options.foreground, 0, 0, NULL,
+	  "stay in the foreground, log to stderr", NULL },
+	{ "config", 0, OPTION_CUSTOM, NULL, 0, 0, "FILE",
+	  "read options from FILE (key = value)", option_config },
+	{ "rundir", 0, OPTION_PATH, &options.rundir, 0, 0, "DIR",
+	  "runtime directory [" DAEMON_DEFAULT_RUNDIR "]", NULL },
+	{ "statedir", 0, OPTION_PATH, &options.statedir, 0, 0, "DIR",
+	  "persistent state directory [" DAEMON_DEFAULT_STATEDIR "]", NULL },
+	{ "socket", 0, OPTION_PATH, &options.socket_path, 0, 0, "PATH",
+	  "full-access socket [RUNDIR/xenlightd.sock]", NULL },
+	{ "ro-socket", 0, OPTION_PATH, &options.ro_socket_path, 0, 0, "PATH",
+	  "read-only socket [RUNDIR/xenlightd-ro.sock]", NULL },
+	{ "group", 0, OPTION_CUSTOM, NULL, 0, 0, "GROUP",
+	  "group of the full-access socket (mode 0660)", option_group },
+	{ "lock-wait", 0, OPTION_INT64, &options.lock_wait_ms, 0, MS_PER_DAY,
+	  "MS", "default wait for a domain's lock", NULL },
+	{ "max-line", 0, OPTION_SIZE, &options.max_line, 1024,
+	  256LL * 1024 * 1024, "BYTES", "longest request line", NULL },
+	{ "max-inflight", 0, OPTION_INT, &options.max_inflight, 1, 65536, "N",
+	  "requests in progress per client", NULL },
+	{ "max-inflight-bytes", 0, OPTION_SIZE, &options.max_inflight_bytes,
+	  4096, 1LL << 32, "BYTES",
+	  "bytes of request lines in progress per client", NULL },
+	{ "max-clients", 0, OPTION_INT, &options.max_clients, 1, 1000000, "N",
+	  "clients of the full-access socket", NULL },
+	{ "max-ro-clients", 0, OPTION_INT, &options.max_ro_clients, 1, 1000000,
+	  "N", "clients of the read-only socket", NULL },
+	{ "max-ro-clients-per-uid", 0, OPTION_INT,
+	  &options.max_ro_clients_per_uid, 1, 1000000, "N",
+	  "clients of one user (but root) on the read-only socket", NULL },
+	{ "client-timeout", 0, OPTION_INT, &options.client_timeout_ms, 100,
+	  MS_PER_DAY, "MS", "a request line begun must end within this long",
+	  NULL },
+	{ "max-event-backlog", 0, OPTION_SIZE, &options.max_event_backlog, 4096,
+	  1LL << 32, "BYTES", "unsent events per subscriber", NULL },
+	{ "max-jobs", 0, OPTION_INT, &options.max_jobs, 1, 100000, "N",
+	  "jobs in progress (queued or running)", NULL },
+	{ "job-history", 0, OPTION_INT, &options.job_history, 0, 10000000, "N",
+	  "finished jobs kept at least", NULL },
+	{ "job-history-seconds", 0, OPTION_INT, &options.job_history_seconds, 0,
+	  365LL * 24 * 3600, "S", "... and kept at least this long", NULL },
+	{ "log-level", 0, OPTION_CUSTOM, NULL, 0, 0, "LEVEL",
+	  "critical, error, warning, notice, info, debug [notice]",
+	  option_log_level },
+	{ "log-file", 0, OPTION_PATH, &options.log_file, 0, 0, "FILE",
+	  "log to FILE (reopened on SIGHUP)", NULL },
+	{ "shutdown-timeout", 0, OPTION_INT, &options.shutdown_timeout_ms, 1,
+	  MS_PER_DAY, "MS", "domain-shutdown's default wait", NULL },
+	{ "sim", 0, OPTION_FLAG, &options.sim, 0, 0, NULL,
+	  "run on the simulated hypervisor", NULL },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL },
+};
+
+/* ------------------------------------------------------------------------
+ * Values */
+
 static bool parse_number(const char *text, long long min, long long max,
     long long *out)
 {
@@ -120,104 +132,94 @@ static bool parse_number(const char *text, long long min, long long max,
 	return true;
 }
 
-static bool read_config_file(const char *path, const char **why);
+static const char *option_group(const char *value)
+{
+	struct group *g = getgrnam(value);
+
+	if (g == NULL)
+		return "no such group";
+	xreplace(&options.group, value);
+	options.group_id = g->gr_gid;
+	return NULL;
+}
+
+static const char *option_log_level(const char *value)
+{
+	enum log_level level;
+
+	if (!log_level_parse(value, &level))
+		return "must be one of critical, error, warning, notice, info, "
+		    "debug";
+	options.log_level = (int)level;
+	return NULL;
+}
 
 /* One option, from the command line or the config file.  Returns NULL or
  * what is wrong with the value. */
-static const char *apply_option(int id, const char *value)
+static const char *option_apply(const struct option_spec *o,
+    const char *value)
 {
+	static char why[96];
 	long long n;
 
-	switch (id) {
-	case OPT_FOREGROUND:
-		options.foreground = true;
+	switch (o->kind) {
+	case OPTION_FLAG:
+		*(bool *)o->field = true;
 		return NULL;
-	case OPT_SIM:
-		options.sim = true;
-		return NULL;
-	case OPT_CONFIG: {
-		const char *why;
-
-		xreplace(&options.config_file, value);
-		return read_config_file(value, &why) ? NULL : why;
-	}
-	case OPT_RUNDIR:
-	case OPT_STATEDIR:
-	case OPT_SOCKET:
-	case OPT_RO_SOCKET:
-	case OPT_LOG_FILE:
+	case OPTION_PATH:
 		if (value[0] != '/')
 			return "must be an absolute path";
-		xreplace(id == OPT_RUNDIR ? &options.rundir :
-		    id == OPT_STATEDIR ? &options.statedir :
-		    id == OPT_SOCKET ? &options.socket_path :
-		    id == OPT_RO_SOCKET ? &options.ro_socket_path :
-		    &options.log_file, value);
+		xreplace(o->field, value);
 		return NULL;
-	case OPT_GROUP: {
-		struct group *g = getgrnam(value);
-
-		if (g == NULL)
-			return "no such group";
-		xreplace(&options.group, value);
-		options.group_id = g->gr_gid;
-		return NULL;
-	}
-	case OPT_LOG_LEVEL: {
-		enum log_level level;
-
-		if (!log_level_parse(value, &level))
-			return "must be one of critical, error, warning, notice, info, debug";
-		options.log_level = (int)level;
-		return NULL;
-	}
-	case OPT_LOCK_WAIT:
-		if (!parse_number(value, 0, 24LL * 3600 * 1000, &n))
-			return "must be a number of milliseconds";
-		options.lock_wait_ms = n;
-		return NULL;
-	case OPT_MAX_LINE:
-		if (!parse_number(value, 1024, 256LL * 1024 * 1024, &n))
-			return "must be between 1024 and 268435456";
-		options.max_line = (size_t)n;
-		return NULL;
-	case OPT_MAX_INFLIGHT:
-		if (!parse_number(value, 1, 65536, &n))
-			return "must be between 1 and 65536";
-		options.max_inflight = (int)n;
-		return NULL;
-	case OPT_MAX_CLIENTS:
-		if (!parse_number(value, 1, 1000000, &n))
-			return "must be between 1 and 1000000";
-		options.max_clients = (int)n;
-		return NULL;
-	case OPT_MAX_EVENT_BACKLOG:
-		if (!parse_number(value, 4096, 1LL << 32, &n))
-			return "must be between 4096 and 4294967296";
-		options.max_event_backlog = (size_t)n;
-		return NULL;
-	case OPT_MAX_JOBS:
-		if (!parse_number(value, 1, 100000, &n))
-			return "must be between 1 and 100000";
-		options.max_jobs = (int)n;
-		return NULL;
-	case OPT_JOB_HISTORY:
-		if (!parse_number(value, 0, 10000000, &n))
-			return "must be between 0 and 10000000";
-		options.job_history = (int)n;
-		return NULL;
-	case OPT_SHUTDOWN_TIMEOUT:
-		if (!parse_number(value, 1, 24LL * 3600 * 1000, &n))
-			return "must be a number of milliseconds";
-		options.shutdown_timeout_ms = (int)n;
-		return NULL;
-	case OPT_JOB_HISTORY_SECONDS:
-		if (!parse_number(value, 0, 365LL * 24 * 3600, &n))
-			return "must be a number of seconds";
-		options.job_history_seconds = (int)n;
+	case OPTION_CUSTOM:
+		return o->parse(value);
+	case OPTION_INT:
+	case OPTION_INT64:
+	case OPTION_SIZE:
+		if (!parse_number(value, o->min, o->max, &n)) {
+			snprintf(why, sizeof why, "must be a number from %lld "
+			    "to %lld", o->min, o->max);
+			return why;
+		}
+		if (o->kind == OPTION_INT)
+			*(int *)o->field = (int)n;
+		else if (o->kind == OPTION_INT64)
+			*(int64_t *)o->field = n;
+		else
+			*(size_t *)o->field = (size_t)n;
 		return NULL;
 	}
 	return "is not an option";
+}
+
+/* The default an option has now (before parsing: the built-in one). */
+static void option_default(const struct option_spec *o, char *buf,
+    size_t len)
+{
+	buf[0] = '\0';
+	if (o->kind == OPTION_INT)
+		snprintf(buf, len, " [%d]", *(int *)o->field);
+	else if (o->kind == OPTION_INT64)
+		snprintf(buf, len, " [%" PRId64 "]", *(int64_t *)o->field);
+	else if (o->kind == OPTION_SIZE)
+		snprintf(buf, len, " [%zu]", *(size_t *)o->field);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: xenlightd [options]\n");
+	for (const struct option_spec *o = option_specs; o->name != NULL; o++) {
+		char left[64], dflt[32];
+
+		snprintf(left, sizeof left, "%c%c%c --%s%s%s",
+		    o->letter ? '-' : ' ', o->letter ? o->letter : ' ',
+		    o->letter ? ',' : ' ', o->name, o->value ? " " : "",
+		    o->value ? o->value : "");
+		option_default(o, dflt, sizeof dflt);
+		fprintf(out, "  %-30s %s%s\n", left, o->help, dflt);
+	}
+	fprintf(out, "  %-30s %s\n", "-h, --help", "show this help");
+	fprintf(out, "  %-30s %s\n", "-V, --version", "show the version");
 }
 
 static void option_error(const char *where, const char *name,
@@ -228,28 +230,83 @@ static void option_error(const char *where, const char *name,
 	exit(2);
 }
 
-/* "key = value" lines; '#' starts a comment; values may be quoted.  Keys
- * are the long option names (dashes or underscores). */
-static bool read_config_file(const char *path, const char **why)
+static const struct option_spec *option_find(const char *name)
+{
+	for (const struct option_spec *o = option_specs; o->name != NULL; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * --config FILE: "key = value" lines; '#' starts a comment; values may be
+ * quoted.  Keys are the long option names (dashes or underscores). */
+
+static bool option_value_is(const char *value, const char *a, const char *b,
+    const char *c)
+{
+	return strcmp(value, a) == 0 || strcmp(value, b) == 0 ||
+	    strcmp(value, c) == 0;
+}
+
+static void config_line(const char *where, char *key, char *value)
+{
+	const struct option_spec *o;
+	const char *bad;
+	size_t n = strcspn(key, " \t\r");
+
+	key[n] = '\0';
+	for (char *p = key; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	o = option_find(key);
+	if (o == NULL)
+		option_error(where, "unknown key", key, "not an option");
+	if (value != NULL) {
+		value += strspn(value, " \t");
+		n = strlen(value);
+		while (n > 0 && strchr(" \t\r", value[n - 1]))
+			value[--n] = '\0';
+		if (n >= 2 && (value[0] == '"' || value[0] == '\'') &&
+		    value[n - 1] == value[0]) {
+			value[n - 1] = '\0';
+			value++;
+		}
+	}
+	if (o->kind == OPTION_FLAG) {
+		/* flags: "foreground = yes|no|true|false|1|0" */
+		if (value != NULL && option_value_is(value, "no", "false", "0"))
+			return;
+		if (value != NULL && !option_value_is(value, "yes", "true", "1"))
+			option_error(where, key, value, "must be yes or no");
+	} else if (value == NULL || *value == '\0') {
+		option_error(where, key, "", "needs a value");
+	}
+	bad = option_apply(o, value);
+	if (bad != NULL)
+		option_error(where, key, value, bad);
+}
+
+static const char *option_config(const char *path)
 {
 	static int depth;
+	static char why[128];
 	int error;
 	char *text = fsutil_read_file(path, 1024 * 1024, NULL, &error);
 	char *line, *next;
 	int lineno = 0;
 
 	if (text == NULL) {
-		*why = strerror(error);
-		return false;
+		snprintf(why, sizeof why, "%s", strerror(error));
+		return why;
 	}
 	if (++depth > 4) {
-		*why = "config files include each other";
-		return false;
+		free(text);
+		return "config files include each other";
 	}
+	xreplace(&options.config_file, path);
 	for (line = text; line != NULL; line = next) {
-		char *key, *value, *eq, *hash, where[PATH_MAX + 32];
-		const struct option *opt;
-		size_t n;
+		char *key, *eq, *hash, where[PATH_MAX + 32];
 
 		lineno++;
 		next = strchr(line, '\n');
@@ -262,68 +319,51 @@ static bool read_config_file(const char *path, const char **why)
 			continue;
 		snprintf(where, sizeof where, "%s:%d", path, lineno);
 		eq = strchr(key, '=');
-		value = eq != NULL ? eq + 1 : NULL;
 		if (eq != NULL)
 			*eq = '\0';
-		n = strcspn(key, " \t\r");
-		key[n] = '\0';
-		for (char *p = key; *p; p++)
-			if (*p == '_')
-				*p = '-';
-		for (opt = long_options; opt->name != NULL; opt++)
-			if (strcmp(opt->name, key) == 0)
-				break;
-		if (opt->name == NULL || opt->val == OPT_HELP ||
-		    opt->val == OPT_VERSION)
-			option_error(where, "unknown key", key, "not an option");
-		if (value != NULL) {
-			value += strspn(value, " \t");
-			n = strlen(value);
-			while (n > 0 && strchr(" \t\r", value[n - 1]))
-				value[--n] = '\0';
-			if (n >= 2 && (value[0] == '"' || value[0] == '\'') &&
-			    value[n - 1] == value[0]) {
-				value[n - 1] = '\0';
-				value++;
-			}
-		}
-		if (opt->has_arg == no_argument) {
-			/* flags: "foreground = yes|no|true|false|1|0" */
-			if (value != NULL && (strcmp(value, "no") == 0 ||
-			    strcmp(value, "false") == 0 || strcmp(value, "0") == 0))
-				continue;
-			if (value != NULL && strcmp(value, "yes") != 0 &&
-			    strcmp(value, "true") != 0 && strcmp(value, "1") != 0)
-				option_error(where, key, value,
-				    "must be yes or no");
-		} else if (value == NULL || *value == '\0') {
-			option_error(where, key, "", "needs a value");
-		}
-		{
-			const char *bad = apply_option(opt->val, value);
-
-			if (bad != NULL)
-				option_error(where, key, value, bad);
-		}
+		config_line(where, key, eq != NULL ? eq + 1 : NULL);
 	}
 	depth--;
 	free(text);
-	return true;
+	return NULL;
 }
+
+/* ------------------------------------------------------------------------
+ * The command line */
 
 void options_parse(int argc, char **argv)
 {
+	struct option longs[sizeof option_specs / sizeof *option_specs + 2];
+	char shorts[64] = ":hV";
+	size_t n = 0;
 	int id;
 
+	for (const struct option_spec *o = option_specs; o->name != NULL; o++) {
+		longs[n] = (struct option){ o->name, o->kind == OPTION_FLAG ?
+		    no_argument : required_argument, NULL, (int)(256 + n) };
+		if (o->letter != 0) {
+			size_t len = strlen(shorts);
+
+			shorts[len] = o->letter;
+			shorts[len + 1] = o->kind == OPTION_FLAG ? '\0' : ':';
+			shorts[len + 2] = '\0';
+		}
+		n++;
+	}
+	longs[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longs[n++] = (struct option){ "version", no_argument, NULL, 'V' };
+	longs[n] = (struct option){ NULL, 0, NULL, 0 };
+
 	opterr = 0;
-	while ((id = getopt_long(argc, argv, ":fhV", long_options, NULL)) != -1) {
+	while ((id = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		const struct option_spec *o = NULL;
 		const char *bad;
 
 		switch (id) {
-		case OPT_HELP:
+		case 'h':
 			usage(stdout);
 			exit(0);
-		case OPT_VERSION:
+		case 'V':
 			printf("xenlightd %s (libxl API 0x%06x)\n",
 			    PACKAGE_VERSION, LIBXL_API_VERSION);
 			exit(0);
@@ -336,13 +376,17 @@ void options_parse(int argc, char **argv)
 			fprintf(stderr, "xenlightd: option '%s' needs a value\n",
 			    argv[optind - 1]);
 			exit(2);
-		default:
-			bad = apply_option(id, optarg);
-			if (bad != NULL)
-				option_error(NULL, argv[optind - 1 -
-				    (optarg != NULL && optarg == argv[optind - 1])],
-				    optarg, bad);
 		}
+		if (id >= 256)
+			o = &option_specs[id - 256];
+		else
+			for (o = option_specs; o->letter != id; o++)
+				;
+		bad = option_apply(o, optarg);
+		if (bad != NULL)
+			option_error(NULL, argv[optind - 1 -
+			    (optarg != NULL && optarg == argv[optind - 1])],
+			    optarg, bad);
 	}
 	if (optind < argc) {
 		fprintf(stderr, "xenlightd: unexpected argument '%s'\n",
@@ -360,4 +404,3 @@ void options_parse(int argc, char **argv)
 		xasprintf(&options.ro_socket_path, "%s/xenlightd-ro.sock",
 		    options.rundir);
 }
-

@@ -33,8 +33,17 @@ void session_add(struct session *s, struct request *req)
 {
 	req->conn = s->conn;
 	req->session = s;
-	conn_request_started(s->conn);
+	conn_request_started(s->conn, req->size);
 	TAILQ_INSERT_TAIL(&s->pending, req, session_entry);
+}
+
+void session_hung_up(struct session *s)
+{
+	struct request *req, *next;
+
+	TAILQ_FOREACH_SAFE(req, &s->pending, session_entry, next)
+		if (req->waiting_for != NULL)
+			request_free(req);
 }
 
 void session_close(struct session *s)
@@ -55,7 +64,7 @@ void request_free(struct request *req)
 		job_unwait(req->waiting_for, &req->waiter);
 	if (req->session != NULL) {
 		TAILQ_REMOVE(&req->session->pending, req, session_entry);
-		conn_request_done(req->session->conn);
+		conn_request_done(req->session->conn, req->size);
 	}
 	if (req->wait_timeout != NULL)
 		event_free(req->wait_timeout);
@@ -138,6 +147,11 @@ static void request_job_done(struct job_waiter *w, struct job *job)
 
 static void request_wait(struct request *req, struct job *job)
 {
+	/* nobody would read the reply: the job goes on without a waiter */
+	if (req->conn != NULL && conn_is_hung_up(req->conn)) {
+		request_free(req);
+		return;
+	}
 	req->waiter.done = request_job_done;
 	req->waiting_for = job;
 	job_wait(job, &req->waiter);

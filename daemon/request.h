@@ -28,6 +28,7 @@ struct request {
 	json_object *args;		/* == msg.arguments */
 	int64_t lock_wait_ms;		/* msg's, or --lock-wait */
 	struct timeval received;
+	size_t size;			/* of its line */
 	/* the target, resolved by dispatch before the command runs */
 	struct domain *domain;		/* holds a reference */
 	struct job *job;
@@ -65,6 +66,8 @@ void request_free(struct request *req);
  * on its connection until it is freed); closing s orphans them. */
 struct session *session_new(struct conn *c);
 void session_add(struct session *s, struct request *req);
+/* Its client is gone for good: requests parked on jobs are dropped. */
+void session_hung_up(struct session *s);
 void session_close(struct session *s);
 
 #endif

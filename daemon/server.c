@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,19 +29,35 @@
 /* Lines handled per readiness callback, so one busy client cannot starve
  * the others. */
 #define CONN_LINES_PER_TURN 256
+/* Closing a socket that still has unread input makes the kernel send a
+ * reset, which can destroy the error line we just sent: say goodbye with
+ * a half-close, swallow what the client still sends for at most this
+ * long, then close. */
+#define CONN_LINGER_SECONDS 2
+/* After accept() ran out of fds: how long the listeners rest. */
+#define SERVER_BACKOFF_MS 500
 
 struct listener {
 	const char *path;
 	bool read_only;
 	int fd;
 	struct event *event;
+	unsigned count;			/* its connections */
+	int limit;
 };
 
 struct conn {
 	uint64_t id;
 	int fd;
+	struct listener *listener;
 	bool read_only;
 	struct ucred peer;
+	/* the peer shut its side down while we were not reading: its input
+	 * ends there (what it sent before is still processed) */
+	struct event *closed_event;
+	/* a line begun and not finished by then closes the connection */
+	struct event *line_timer;
+	size_t inflight_bytes;		/* of the requests in flight */
 	struct event *read_event;
 	struct event *write_event;
 	struct event *resume_event;	/* lines left buffered after a turn */
@@ -52,7 +69,9 @@ struct conn {
 	bool closing;			/* close once output is flushed */
 	bool stalled;			/* complete lines may wait in reader */
 	bool linger;			/* drain input before closing */
-	struct event *linger_timer;
+	bool peer_shut;			/* closed_event has fired */
+	bool hung_up;			/* the peer is gone for good */
+	struct event *linger_timer;	/* the whole linger, not per read */
 	void *data;			/* the owner's */
 	size_t drain_low;
 	void (*drain_fn)(struct conn *, void *);
@@ -64,6 +83,11 @@ static struct listener listeners[2];
 static const struct server_callbacks *server_callbacks;
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
 static unsigned conn_count;
+/* An fd kept free for the moment accept() runs out of them: the client
+ * then still hears why it is refused. */
+static int spare_fd = -1;
+static struct event *backoff_timer;
+static bool fds_exhausted_logged;
 static uint64_t conn_next_id = 1;
 
 static void conn_close(struct conn *c);
@@ -194,9 +218,10 @@ void *conn_data(const struct conn *c)
 	return c->data;
 }
 
-void conn_request_started(struct conn *c)
+void conn_request_started(struct conn *c, size_t bytes)
 {
 	c->inflight++;
+	c->inflight_bytes += bytes;
 }
 
 static void conn_check_finished(struct conn *c)
@@ -210,9 +235,11 @@ static void conn_check_finished(struct conn *c)
 	}
 }
 
-void conn_request_done(struct conn *c)
+void conn_request_done(struct conn *c, size_t bytes)
 {
 	c->inflight--;
+	c->inflight_bytes -= bytes < c->inflight_bytes ? bytes :
+	    c->inflight_bytes;
 	conn_check_finished(c);
 	conn_update_reading(c);
 }
@@ -222,7 +249,10 @@ void conn_request_done(struct conn *c)
 
 static bool conn_may_process(const struct conn *c)
 {
+	/* what parked requests pin is bounded too: a client cannot hold
+	 * the daemon's memory with huge ids it never collects */
 	return !c->closing && c->inflight < options.max_inflight &&
+	    c->inflight_bytes < options.max_inflight_bytes &&
 	    evbuffer_get_length(c->output) < CONN_OUTPUT_LIMIT;
 }
 
@@ -231,9 +261,51 @@ static bool conn_may_read(const struct conn *c)
 	return !c->eof && conn_may_process(c);
 }
 
+/* A line begun must end within --client-timeout: the deadline runs from
+ * the moment the line began, not from its last byte, so a client trickling
+ * bytes cannot hold its connection. */
+static void conn_watch_partial_line(struct conn *c, bool line_completed)
+{
+	struct timeval tv = { options.client_timeout_ms / 1000,
+		(options.client_timeout_ms % 1000) * 1000 };
+	bool partial = !c->stalled && !c->eof && !c->closing &&
+	    line_reader_pending(&c->reader) > 0;
+
+	if (line_completed || !partial)
+		event_del(c->line_timer);
+	if (partial && !evtimer_pending(c->line_timer, NULL))
+		evtimer_add(c->line_timer, &tv);
+}
+
+static void conn_refuse_line(struct conn *c, const char *why)
+{
+	struct err *e = err_new(ERR_INVALID_MESSAGE, "%s", why);
+	json_object *reply = proto_reply_error(NULL, e);
+
+	conn_send(c, reply);
+	json_object_put(reply);
+	err_free(e);
+	log_info("client %llu: %s, closing", (unsigned long long)c->id, why);
+	c->closing = true;
+	c->linger = true;
+	c->stalled = false;
+	event_del(c->line_timer);
+}
+
+static void conn_line_too_slow(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	char why[64];
+
+	snprintf(why, sizeof why, "line not completed within %d ms",
+	    options.client_timeout_ms);
+	conn_refuse_line(c, why);
+	conn_flush(c);
+}
+
 static void conn_process_lines(struct conn *c)
 {
-	uint64_t id = c->id;
+	bool completed = false;
 
 	c->stalled = true;
 	for (int n = 0; n < CONN_LINES_PER_TURN; n++) {
@@ -241,28 +313,23 @@ static void conn_process_lines(struct conn *c)
 		size_t len;
 
 		if (!conn_may_process(c))
-			return;
+			break;
 		switch (line_reader_next(&c->reader, &line, &len)) {
 		case LINE_PARTIAL:
 			/* at end of file an unterminated last line is dropped */
 			c->stalled = false;
+			conn_watch_partial_line(c, completed);
 			return;
 		case LINE_TOO_LONG: {
-			struct err *e = err_new(ERR_INVALID_MESSAGE,
-			    "line longer than %zu bytes", options.max_line);
-			json_object *reply = proto_reply_error(NULL, e);
+			char why[64];
 
-			conn_send(c, reply);
-			json_object_put(reply);
-			err_free(e);
-			log_info("client %llu: line too long, closing",
-			    (unsigned long long)id);
-			c->closing = true;
-			c->linger = true;
-			c->stalled = false;
+			snprintf(why, sizeof why, "line longer than %zu bytes",
+			    options.max_line);
+			conn_refuse_line(c, why);
 			return;
 		}
 		case LINE_READY:
+			completed = true;
 			if (len == 0)
 				continue;	/* blank lines are not messages */
 			server_callbacks->line(c, line, len);
@@ -270,6 +337,7 @@ static void conn_process_lines(struct conn *c)
 		}
 	}
 	/* more may be buffered: conn_update_reading continues next turn */
+	conn_watch_partial_line(c, completed);
 }
 
 static void conn_readable(evutil_socket_t fd, short what, void *arg)
@@ -317,15 +385,38 @@ static void conn_update_reading(struct conn *c)
 		event_del(c->read_event);
 		c->reading = false;
 	}
+	/* not reading, we would not see the client go: watch for that */
+	if (!c->reading && !c->eof && !c->closing && !c->peer_shut)
+		event_add(c->closed_event, NULL);
+	else
+		event_del(c->closed_event);
+}
+
+/* The client shut its side while we were not reading it.  Gone for good
+ * (POLLHUP: nobody will read a reply), its requests parked on jobs are
+ * dropped, which frees their slots; what it sent before is still read
+ * and run, in order.  Only half-closed, it still wants its replies. */
+static void conn_peer_closed(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	c->peer_shut = true;
+	event_del(c->closed_event);
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP)) {
+		c->hung_up = true;
+		log_debug("client %llu: hung up", (unsigned long long)c->id);
+		server_callbacks->hung_up(c);
+	}
+}
+
+bool conn_is_hung_up(const struct conn *c)
+{
+	return c->hung_up;
 }
 
 /* ------------------------------------------------------------------------
  * Connections */
-
-/* Closing a socket that still has unread input makes the kernel send a
- * reset, which can destroy the error line we just sent: say goodbye with
- * a half-close, swallow what the client still sends, then close. */
-#define CONN_LINGER_SECONDS 2
 
 static void conn_linger_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -333,15 +424,16 @@ static void conn_linger_read(evutil_socket_t fd, short what, void *arg)
 	char scratch[65536];
 	ssize_t n;
 
-	if (what & EV_TIMEOUT) {
-		conn_close(c);
-		return;
-	}
 	do {
 		n = read(fd, scratch, sizeof scratch);
 	} while (n > 0);
 	if (n == 0 || (errno != EAGAIN && errno != EINTR))
 		conn_close(c);
+}
+
+static void conn_linger_over(evutil_socket_t fd, short what, void *arg)
+{
+	conn_close(arg);
 }
 
 static void conn_linger(struct conn *c)
@@ -352,10 +444,16 @@ static void conn_linger(struct conn *c)
 		return;
 	shutdown(c->fd, SHUT_WR);
 	event_del(c->read_event);
+	event_del(c->closed_event);
+	event_del(c->line_timer);
 	c->reading = false;
-	c->linger_timer = event_new(daemon_base, c->fd, EV_READ | EV_PERSIST,
+	/* the read event has no timeout of its own: a client trickling
+	 * bytes cannot push the end further away */
+	event_assign(c->read_event, daemon_base, c->fd, EV_READ | EV_PERSIST,
 	    conn_linger_read, c);
-	event_add(c->linger_timer, &tv);
+	event_add(c->read_event, NULL);
+	c->linger_timer = xcheck(evtimer_new(daemon_base, conn_linger_over, c));
+	evtimer_add(c->linger_timer, &tv);
 }
 
 static void conn_close(struct conn *c)
@@ -368,6 +466,8 @@ static void conn_close(struct conn *c)
 	event_free(c->read_event);
 	event_free(c->write_event);
 	event_free(c->resume_event);
+	event_free(c->closed_event);
+	event_free(c->line_timer);
 	if (c->linger_timer != NULL)
 		event_free(c->linger_timer);
 	evbuffer_free(c->output);
@@ -376,16 +476,16 @@ static void conn_close(struct conn *c)
 	c->fd = -1;
 	TAILQ_REMOVE(&conns, c, entry);
 	conn_count--;
+	c->listener->count--;
 	log_debug("client %llu: closed", (unsigned long long)c->id);
 	free(c);
 }
 
-/* A client over --max-clients gets one error line, then is closed: never a
- * silent hang. */
-static void server_refuse(int fd)
+/* A client the daemon cannot take gets one error line, then is closed:
+ * never a silent hang. */
+static void server_refuse(int fd, const char *why)
 {
-	struct err *e = err_new(ERR_RESOURCE_LIMIT,
-	    "too many clients (limit %d)", options.max_clients);
+	struct err *e = err_new(ERR_RESOURCE_LIMIT, "%s", why);
 	json_object *reply = proto_reply_error(NULL, e);
 	size_t len;
 	const char *text = json_line_format(reply, &len);
@@ -402,35 +502,110 @@ static void server_refuse(int fd)
 	close(fd);
 }
 
+static unsigned server_count_uid(uid_t uid, const struct listener *l)
+{
+	unsigned n = 0;
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &conns, entry)
+		if (c->listener == l && c->peer.uid == uid)
+			n++;
+	return n;
+}
+
+/* Why a new client on l cannot be taken, or NULL.  The sockets have their
+ * own pools: the read-only one (mode 0666, any local user) can never use
+ * up the full-access socket's room, and one user cannot take all of it. */
+static const char *server_full(const struct listener *l,
+    const struct ucred *peer, char *why, size_t len)
+{
+	if (l->count >= (unsigned)l->limit) {
+		snprintf(why, len, "too many clients (limit %d)", l->limit);
+		return why;
+	}
+	if (l->read_only && peer->uid != 0 &&
+	    server_count_uid(peer->uid, l) >=
+	    (unsigned)options.max_ro_clients_per_uid) {
+		snprintf(why, len, "too many clients of uid %d on the "
+		    "read-only socket (limit %d)", (int)peer->uid,
+		    options.max_ro_clients_per_uid);
+		return why;
+	}
+	return NULL;
+}
+
+static void server_resume_listening(evutil_socket_t fd, short what,
+    void *arg)
+{
+	for (int i = 0; i < 2; i++)
+		if (listeners[i].event != NULL)
+			event_add(listeners[i].event, NULL);
+}
+
+/* accept() ran out of fds: the pending client hears why (the spare fd
+ * makes room for it), and the listeners rest a moment instead of spinning
+ * on a socket that stays readable. */
+static void server_out_of_fds(struct listener *l)
+{
+	struct timeval rest = { SERVER_BACKOFF_MS / 1000,
+		(SERVER_BACKOFF_MS % 1000) * 1000 };
+	int fd;
+
+	if (!fds_exhausted_logged)
+		log_error("out of file descriptors (%s): refusing clients until "
+		    "some close; raise LimitNOFILE or lower --max-clients",
+		    strerror(errno));
+	fds_exhausted_logged = true;
+	if (spare_fd >= 0) {
+		close(spare_fd);
+		spare_fd = -1;
+		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			server_refuse(fd, "the daemon is out of file "
+			    "descriptors");
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	for (int i = 0; i < 2; i++)
+		if (listeners[i].event != NULL)
+			event_del(listeners[i].event);
+	evtimer_add(backoff_timer, &rest);
+}
+
 static void server_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct listener *l = arg;
 
 	for (int i = 0; i < 64; i++) {
 		struct conn *c;
-		socklen_t len;
+		struct ucred peer;
+		socklen_t len = sizeof peer;
+		char why[128];
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR &&
+			if (errno == EMFILE || errno == ENFILE)
+				server_out_of_fds(l);
+			else if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
 				log_warning("accept on %s: %s", l->path,
 				    strerror(errno));
 			return;
 		}
-		if (conn_count >= (unsigned)options.max_clients) {
-			log_notice("refusing a client on %s: %u clients",
-			    l->path, conn_count);
-			server_refuse(fd);
+		fds_exhausted_logged = false;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0)
+			peer.uid = (uid_t)-1;
+		if (server_full(l, &peer, why, sizeof why) != NULL) {
+			log_notice("refusing a client on %s (uid %d): %s",
+			    l->path, (int)peer.uid, why);
+			server_refuse(fd, why);
 			continue;
 		}
 		c = xcalloc(1, sizeof *c);
 		c->id = conn_next_id++;
 		c->fd = fd;
+		c->listener = l;
 		c->read_only = l->read_only;
-		len = sizeof c->peer;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0)
-			c->peer.uid = (uid_t)-1;
+		c->peer = peer;
 		line_reader_init(&c->reader, options.max_line);
 		c->output = xcheck(evbuffer_new());
 		c->read_event = xcheck(event_new(daemon_base, fd,
@@ -439,8 +614,13 @@ static void server_accept(evutil_socket_t lfd, short what, void *arg)
 		    conn_writable, c));
 		c->resume_event = xcheck(event_new(daemon_base, -1, 0,
 		    conn_resume, c));
+		c->closed_event = xcheck(event_new(daemon_base, fd,
+		    EV_CLOSED | EV_PERSIST, conn_peer_closed, c));
+		c->line_timer = xcheck(evtimer_new(daemon_base,
+		    conn_line_too_slow, c));
 		TAILQ_INSERT_TAIL(&conns, c, entry);
 		conn_count++;
+		l->count++;
 		log_debug("client %llu: connected on %s (uid %d, pid %d)",
 		    (unsigned long long)c->id, l->path, (int)c->peer.uid,
 		    (int)c->peer.pid);
@@ -495,8 +675,13 @@ int server_listen(const struct server_callbacks *callbacks)
 	bool grouped = options.group != NULL;
 
 	server_callbacks = callbacks;
-	listeners[0] = (struct listener){ options.socket_path, false, -1, NULL };
-	listeners[1] = (struct listener){ options.ro_socket_path, true, -1, NULL };
+	listeners[0] = (struct listener){ options.socket_path, false, -1, NULL,
+		0, options.max_clients };
+	listeners[1] = (struct listener){ options.ro_socket_path, true, -1, NULL,
+		0, options.max_ro_clients };
+	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	backoff_timer = xcheck(evtimer_new(daemon_base,
+	    server_resume_listening, NULL));
 	if (server_listen_one(&listeners[0], grouped ? 0660 : 0600,
 	    grouped ? options.group_id : (gid_t)-1) < 0)
 		return -1;
@@ -518,6 +703,12 @@ void server_stop_listening(void)
 		l->fd = -1;
 		unlink(l->path);
 	}
+	if (backoff_timer != NULL)
+		event_free(backoff_timer);
+	backoff_timer = NULL;
+	if (spare_fd >= 0)
+		close(spare_fd);
+	spare_fd = -1;
 }
 
 void server_close_all(void)

@@ -17,6 +17,9 @@ struct server_callbacks {
 	void (*accepted)(struct conn *c);
 	/* One complete line (without its newline). */
 	void (*line)(struct conn *c, const char *line, size_t len);
+	/* The client is gone for good while its requests wait (nobody will
+	 * read their replies); c stays until its input is consumed. */
+	void (*hung_up)(struct conn *c);
 	/* The connection is gone: forget c. */
 	void (*closed)(struct conn *c);
 };
@@ -44,9 +47,12 @@ pid_t conn_peer_pid(const struct conn *c);
 /* The owner's own state for c. */
 void conn_set_data(struct conn *c, void *data);
 void *conn_data(const struct conn *c);
-/* The owner counts requests in flight, for --max-inflight. */
-void conn_request_started(struct conn *c);
-void conn_request_done(struct conn *c);
+/* The owner counts requests in flight (and the bytes of their lines), for
+ * --max-inflight and --max-inflight-bytes. */
+void conn_request_started(struct conn *c, size_t bytes);
+void conn_request_done(struct conn *c, size_t bytes);
+/* The client has gone for good (not merely half-closed). */
+bool conn_is_hung_up(const struct conn *c);
 /* fn(c, arg) is called once, when c's queued output drops below low bytes. */
 void conn_notify_drained(struct conn *c, size_t low,
     void (*fn)(struct conn *, void *), void *arg);

@@ -242,10 +242,13 @@ Test(protocol, pipelined_raw_ids_match, .timeout = 120)
 	dut_free(d);
 }
 
+/* --max-clients is the full-access socket's own pool: read-only clients
+ * (tests/func/test-limits.c) do not count against it. */
 Test(protocol, max_clients, .timeout = 120)
 {
 	struct dut *d = dut_start("--max-clients", "2", NULL);
-	struct xlctl *a = dut_connect(d), *b = dut_connect_ro(d);
+	struct xlctl *a = dut_connect(d), *b = dut_connect(d);
+	struct xlctl *ro = dut_connect_ro(d);
 	int fd = raw_connect(d->socket);
 	json_object *reply = raw_read(fd, 10000);
 
@@ -256,6 +259,8 @@ Test(protocol, max_clients, .timeout = 120)
 	close(fd);
 	/* the first two still work, and a slot frees when one leaves */
 	json_object_put(call_ok(a, "version", NULL));
+	json_object_put(call_ok(ro, "version", NULL));
+	xlctl_close(ro);
 	xlctl_close(b);
 	for (int64_t deadline = now_ms() + 10000;;) {
 		struct xlctl_error err = { 0 };
