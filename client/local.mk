@@ -12,18 +12,30 @@ client_libxlctl_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 	-export-symbols-regex '^xlctl_'
 
 # Everything of xlctl but main(), so that tests can build requests and run
-# subcommands in-process.
+# commands in-process.  Layered, each file calling only those above it in
+# this list (HACKING.md, "client/"): formatting, errors, the command line,
+# requests, what a command is, connecting, output, following jobs, help,
+# completion; then the command families; then the top, xlctl-cli.c.
 noinst_LTLIBRARIES += client/libxlctl-cli.la
 client_libxlctl_cli_la_SOURCES = \
-	client/xlctl-cli.h \
-	client/xlctl.c \
-	client/xlctl-domain.c \
-	client/xlctl-events.c \
-	client/xlctl-format.c \
+	client/xlctl-format.c client/xlctl-format.h \
+	client/xlctl-error.c client/xlctl-error.h \
+	client/xlctl-args.c client/xlctl-args.h \
+	client/xlctl-request.c client/xlctl-request.h \
+	client/xlctl-cmd.c client/xlctl-cmd.h \
+	client/xlctl-connect.c client/xlctl-connect.h \
+	client/xlctl-output.c client/xlctl-output.h \
+	client/xlctl-follow.c client/xlctl-follow.h \
+	client/xlctl-help.c client/xlctl-help.h \
+	client/xlctl-complete.c client/xlctl-complete.h \
 	client/xlctl-host.c \
-	client/xlctl-jobs.c \
+	client/xlctl-domain.c \
 	client/xlctl-lifecycle.c \
-	client/xlctl-save.c
+	client/xlctl-resources.c \
+	client/xlctl-save.c \
+	client/xlctl-jobs.c \
+	client/xlctl-events.c \
+	client/xlctl-cli.c client/xlctl-cli.h
 client_libxlctl_cli_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 
 bin_PROGRAMS += client/xlctl
@@ -33,3 +45,4 @@ client_xlctl_LDADD = client/libxlctl-cli.la client/libxlctl.la \
 	proto/libproto.la $(JSONC_LIBS)
 
 dist_man_MANS += doc/xlctl.1
+
