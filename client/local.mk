@@ -46,3 +46,11 @@ client_xlctl_LDADD = client/libxlctl-cli.la client/libxlctl.la \
 
 dist_man_MANS += doc/xlctl.1
 
+# Bash completion: bash-completion loads completions/xlctl when xlctl is
+# first completed.  The directory is bash-completion's (configure).
+bashcompletiondir = $(BASH_COMPLETION_DIR)
+dist_bashcompletion_DATA = client/completion/xlctl
+
+# The completion function against a daemon on the simulator.
+TESTS += tests/client/test-completion.sh
+EXTRA_DIST += tests/client/test-completion.sh
