@@ -54,3 +54,34 @@ dist_bashcompletion_DATA = client/completion/xlctl
 # The completion function against a daemon on the simulator.
 TESTS += tests/client/test-completion.sh
 EXTRA_DIST += tests/client/test-completion.sh
+
+# libFuzzer harness for xlctl's command line (make fuzz, make fuzz-run;
+# the compiler and flags are tests/fuzz/local.mk's).
+XLCTL_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-xlctl-args.c \
+	$(top_srcdir)/client/xlctl-format.c $(top_srcdir)/client/xlctl-error.c \
+	$(top_srcdir)/client/xlctl-args.c $(top_srcdir)/client/xlctl-request.c \
+	$(top_srcdir)/client/xlctl-cmd.c $(top_srcdir)/client/xlctl-connect.c \
+	$(top_srcdir)/client/xlctl-output.c $(top_srcdir)/client/xlctl-follow.c \
+	$(top_srcdir)/client/xlctl-help.c $(top_srcdir)/client/xlctl-complete.c \
+	$(top_srcdir)/client/xlctl-host.c $(top_srcdir)/client/xlctl-domain.c \
+	$(top_srcdir)/client/xlctl-lifecycle.c \
+	$(top_srcdir)/client/xlctl-resources.c \
+	$(top_srcdir)/client/xlctl-save.c $(top_srcdir)/client/xlctl-jobs.c \
+	$(top_srcdir)/client/xlctl-events.c $(top_srcdir)/client/xlctl-cli.c \
+	$(top_srcdir)/client/libxlctl.c $(top_srcdir)/proto/err.c \
+	$(top_srcdir)/proto/json-line.c $(top_srcdir)/proto/message.c
+tests/fuzz/fuzz-xlctl-args: $(XLCTL_FUZZ_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(XLCFG_FUZZ_CC) $(XLCFG_FUZZ_FLAGS) $(XLCFG_FUZZ_CPPFLAGS) -o $@ \
+	    $(XLCTL_FUZZ_SRC) $(JSONC_LIBS)
+fuzz-client: tests/fuzz/fuzz-xlctl-args
+fuzz-run-client: fuzz-client
+	@$(MKDIR_P) tests/fuzz/corpus/xlctl-args
+	tests/fuzz/fuzz-xlctl-args -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=512 -close_fd_mask=3 tests/fuzz/corpus/xlctl-args \
+	    $(top_srcdir)/tests/fuzz/seeds/xlctl-args
+fuzz: fuzz-client
+fuzz-run: fuzz-run-client
+.PHONY: fuzz-client fuzz-run-client
+CLEANFILES += tests/fuzz/fuzz-xlctl-args
+EXTRA_DIST += tests/fuzz/fuzz-xlctl-args.c

@@ -30,6 +30,14 @@ const struct xlctl_flag *xlctl_flag_find(const struct xlctl_flag *const *lists,
 static void xlctl_args_add(struct xlctl_args *args,
     const struct xlctl_flag *flag, const char *value)
 {
+	/* not one a word: -ppp gives three */
+	if (args->ngiven == args->given_size) {
+		args->given_size = args->given_size * 2 + 8;
+		args->given = reallocarray(args->given,
+		    (size_t)args->given_size, sizeof *args->given);
+		if (args->given == NULL)
+			abort();
+	}
 	args->given[args->ngiven].flag = flag;
 	args->given[args->ngiven].value = value;
 	args->ngiven++;
@@ -97,8 +105,7 @@ int xlctl_args_parse(struct xlctl_args *args,
 
 	memset(args, 0, sizeof *args);
 	args->argv = calloc((size_t)argc + 1, sizeof *args->argv);
-	args->given = calloc((size_t)argc + 1, sizeof *args->given);
-	if (args->argv == NULL || args->given == NULL)
+	if (args->argv == NULL)
 		abort();
 	for (int i = 0; i < argc && rc == XLCTL_EXIT_OK; i++) {
 		char *arg = argv[i];

@@ -27,7 +27,7 @@ struct xlctl_given {
 struct xlctl_args {
 	int argc;
 	char **argv;
-	int ngiven;
+	int ngiven, given_size;
 	struct xlctl_given *given;
 };
 

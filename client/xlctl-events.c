@@ -39,12 +39,13 @@ static int xlctl_events_build(const struct xlctl_args *args,
     struct xlctl_request *req, struct xlctl_error *err)
 {
 	const char *count = xlctl_args_get(args, "count");
-	json_object *events = xlctl_string_list(args, "event");
-	json_object *domains = xlctl_string_list(args, "domain");
+	json_object *events, *domains;
 	int64_t n;
 
 	if (count != NULL && xlctl_parse_int(count, 1, INT64_MAX, &n) < 0)
 		return xlctl_usage(err, "invalid --count '%s'", count);
+	events = xlctl_string_list(args, "event");
+	domains = xlctl_string_list(args, "domain");
 	if (events != NULL)
 		json_object_object_add(req->arguments, "events", events);
 	if (domains != NULL)

@@ -324,6 +324,17 @@ Test(client_cli, usage_errors)
 	expect(&req, "domain-info", "{\"domain\":\"-odd-\"}");
 }
 
+/* Found by fuzz-xlctl-args: bundled switches are more options than words. */
+Test(client_cli, bundled_switches_beyond_the_words)
+{
+	struct xlctl_request req;
+
+	cr_assert_eq(build(&req, "save", "web1", "/s",
+	    "-pppppppppppppppppppppppppppppppppppppppppppppppp", NULL), 0);
+	expect(&req, "domain-save", "{\"domain\":\"web1\",\"file\":\"/s\","
+	    "\"leave\":\"paused\"}");
+}
+
 /* ------------------------------------------------------------------------
  * Whole runs */
 
