@@ -6,17 +6,20 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client/xlctl-complete.h"
 #include "client/xlctl-format.h"
 
 /* A shell waits for us: a daemon that does not answer at once is as good
- * as none. */
+ * as none.  XLCTL_COMPLETE_TIMEOUT_MS overrides it (a test on a loaded
+ * machine must not take a slow answer for none). */
 #define XLCTL_COMPLETE_TIMEOUT_MS	1000
 
 struct xlctl_completion {
 	const struct xlctl_family *const *families;
+	int timeout_ms;			/* for the greeting, and the reply */
 	const char *socket_path;	/* -c, else the read-only socket */
 	const char *cur;		/* the word being completed */
 	bool words_started;		/* "words" printed */
@@ -87,14 +90,12 @@ static void xlctl_offer_listed(struct xlctl_completion *c, const char *execute,
 	json_object *ret, *list;
 
 	xlctl_offer_words(c);	/* none, if the daemon is away */
-	conn = xlctl_connect_timeout(c->socket_path, XLCTL_COMPLETE_TIMEOUT_MS,
-	    &err);
+	conn = xlctl_connect_timeout(c->socket_path, c->timeout_ms, &err);
 	if (conn == NULL) {
 		xlctl_error_clear(&err);
 		return;
 	}
-	ret = xlctl_call(conn, execute, NULL, NULL, XLCTL_COMPLETE_TIMEOUT_MS,
-	    &err);
+	ret = xlctl_call(conn, execute, NULL, NULL, c->timeout_ms, &err);
 	xlctl_error_clear(&err);
 	list = xlctl_listed(ret, key);
 	for (size_t i = 0; list != NULL && i < json_object_array_length(list);
@@ -208,13 +209,19 @@ int xlctl_complete(const struct xlctl_family *const *families,
 		.families = families,
 		.socket_path = XLCTL_RO_SOCKET_PATH,
 		.cur = argc > 0 ? argv[argc - 1] : "",
+		.timeout_ms = XLCTL_COMPLETE_TIMEOUT_MS,
 	};
 	const struct xlctl_cmd *cmd = NULL;
 	const struct xlctl_flag *flag = NULL;
 	bool options_ended = false, wants = false;
 	int i, npositional = 0, nwords = argc > 0 ? argc - 1 : 0;
-	const char *meta, *value;
+	const char *meta, *value, *timeout;
 	size_t len;
+	int64_t ms;
+
+	if ((timeout = getenv("XLCTL_COMPLETE_TIMEOUT_MS")) != NULL &&
+	    xlctl_parse_int(timeout, 0, INT32_MAX, &ms) == 0)
+		c.timeout_ms = (int)ms;
 
 	/* the global options, up to the command */
 	for (i = 0; i < nwords && cmd == NULL && !wants; i++) {

@@ -11,8 +11,8 @@
  * line "files", "hosts" or "none" when the shell should complete file
  * names, host names, or nothing.  Domain names and job ids come from the
  * daemon (the read-only socket unless -c names one); when it does not
- * answer within a second there are none.  Never prints on standard
- * error; returns 0. */
+ * answer within a second (XLCTL_COMPLETE_TIMEOUT_MS) there are none.
+ * Never prints on standard error; returns 0. */
 int xlctl_complete(const struct xlctl_family *const *families,
     const struct xlctl_flag *global_flags, int argc, char **argv);
 

@@ -12,22 +12,28 @@
 #include "client/xlctl-format.h"
 #include "client/xlctl-output.h"
 
-/* xl joins a device spec given in several words with commas. */
-static char *xlctl_join(int argc, char **argv)
+/* DOMAIN SPEC...: the device spec as arguments[key], its words joined
+ * with commas as xl joins them; no key without words. */
+static void xlctl_build_device(const struct xlctl_args *args,
+    struct xlctl_request *req, const char *key)
 {
 	size_t len = 1;
-	char *out;
+	char *spec;
 
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	if ((out = calloc(1, len)) == NULL)
+	xlctl_req_domain(req, args->argv[0]);
+	if (args->argc < 2)
+		return;
+	for (int i = 1; i < args->argc; i++)
+		len += strlen(args->argv[i]) + 1;
+	if ((spec = calloc(1, len)) == NULL)
 		abort();
-	for (int i = 0; i < argc; i++) {
-		if (i > 0)
-			strcat(out, ",");
-		strcat(out, argv[i]);
+	for (int i = 1; i < args->argc; i++) {
+		if (i > 1)
+			strcat(spec, ",");
+		strcat(spec, args->argv[i]);
 	}
-	return out;
+	xlctl_req_string(req, key, spec);
+	free(spec);
 }
 
 /* ------------------------------------------------------------------------
@@ -230,11 +236,7 @@ static const struct xlctl_cmd xlctl_cmd_sched = {
 static int xlctl_block_attach_build(const struct xlctl_args *args,
     struct xlctl_request *req, struct xlctl_error *err)
 {
-	char *spec = xlctl_join(args->argc - 1, args->argv + 1);
-
-	xlctl_req_domain(req, args->argv[0]);
-	xlctl_req_string(req, "disk", spec);
-	free(spec);
+	xlctl_build_device(args, req, "disk");
 	return XLCTL_EXIT_OK;
 }
 
@@ -294,13 +296,7 @@ static const struct xlctl_cmd xlctl_cmd_block_detach = {
 static int xlctl_network_attach_build(const struct xlctl_args *args,
     struct xlctl_request *req, struct xlctl_error *err)
 {
-	xlctl_req_domain(req, args->argv[0]);
-	if (args->argc > 1) {
-		char *spec = xlctl_join(args->argc - 1, args->argv + 1);
-
-		xlctl_req_string(req, "nic", spec);
-		free(spec);
-	}
+	xlctl_build_device(args, req, "nic");
 	return XLCTL_EXIT_OK;
 }
 
