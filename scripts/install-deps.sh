@@ -6,6 +6,6 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config git ca-certificates \
 	libxen-dev libevent-dev libjson-c-dev libyajl-dev libbsd-dev uthash-dev \
-	libcriterion-dev \
+	libcriterion-dev bash-completion \
 	valgrind clang libclang-rt-14-dev \
 	procps psmisc file binutils

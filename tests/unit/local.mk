@@ -41,7 +41,7 @@ tests_unit_test_client_lib_LDADD = client/libxlctl.la proto/libproto.la \
 	$(JSONC_LIBS) $(CRITERION_LIBS)
 tests_unit_test_client_cli_SOURCES = tests/unit/test-client-cli.c
 tests_unit_test_client_cli_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) \
-	$(CRITERION_CFLAGS)
+	$(CRITERION_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_client_cli_LDADD = client/libxlctl-cli.la \
 	client/libxlctl.la proto/libproto.la $(JSONC_LIBS) $(CRITERION_LIBS)
 endif
