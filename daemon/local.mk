@@ -8,6 +8,7 @@ daemon_xenlightd_SOURCES = \
 	daemon/fsutil.c daemon/fsutil.h \
 	daemon/image.c daemon/image.h \
 	daemon/server.c daemon/server.h \
+	daemon/systemd.c daemon/systemd.h \
 	daemon/dispatch.c daemon/command.h daemon/commands.h \
 	daemon/domain.c daemon/domain.h \
 	daemon/job.c daemon/job.h \
@@ -32,10 +33,10 @@ daemon_xenlightd_SOURCES = \
 	daemon/cmd-stats.c
 daemon_xenlightd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
 	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENSTAT_CFLAGS) $(LIBBSD_CFLAGS) \
-	$(YAJL_CFLAGS)
+	$(YAJL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 daemon_xenlightd_LDADD = daemon/libxlcfg.la proto/libproto.la \
 	$(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) $(XLUTIL_LIBS) \
-	$(XENSTAT_LIBS) \
+	$(XENSTAT_LIBS) $(LIBSYSTEMD_LIBS) \
 	$(LIBBSD_LIBS) $(PTHREAD_LIBS)
 
 # libxl's core dump is synchronous inside its call: it runs in this helper
