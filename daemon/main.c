@@ -30,10 +30,14 @@
 #include "daemon/loop.h"
 #include "daemon/server.h"
 #include "daemon/store.h"
+#include "daemon/systemd.h"
+#include "proto/err.h"
 
 #define SIM_ENV_LIBRARY "XENLIGHTD_SIM_LIBRARY"
 #define SIM_ENV_RUNDIR "XENLIGHTD_SIM_RUNDIR"
 #define SIM_LIBRARY_NAME "libxenlight-sim.so"
+/* Read when neither --config nor --no-config is given, if it exists. */
+#define DEFAULT_CONFIG_FILE SYSCONFDIR "/xenlightd/xenlightd.conf"
 /* How long SIGTERM waits for aborted jobs to give libxl back its ops. */
 #define SHUTDOWN_GRACE_MS 20000
 
@@ -69,6 +73,7 @@ enum option_id {
 	OPT_HELP = 'h',
 	OPT_VERSION = 'V',
 	OPT_CONFIG = 256,
+	OPT_NO_CONFIG,
 	OPT_RUNDIR,
 	OPT_STATEDIR,
 	OPT_SOCKET,
@@ -91,6 +96,7 @@ enum option_id {
 static const struct option long_options[] = {
 	{ "foreground", no_argument, NULL, OPT_FOREGROUND },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
 	{ "rundir", required_argument, NULL, OPT_RUNDIR },
 	{ "statedir", required_argument, NULL, OPT_STATEDIR },
 	{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -119,6 +125,8 @@ static void usage(FILE *out)
 	    "usage: xenlightd [options]\n"
 	    "  -f, --foreground         stay in the foreground, log to stderr\n"
 	    "      --config FILE        read options from FILE (key = value)\n"
+	    "                           [%s, if it exists]\n"
+	    "      --no-config          do not read the default configuration file\n"
 	    "      --rundir DIR         runtime directory [%s]\n"
 	    "      --statedir DIR       persistent state directory [%s]\n"
 	    "      --socket PATH        full-access socket [RUNDIR/xenlightd.sock]\n"
@@ -138,7 +146,7 @@ static void usage(FILE *out)
 	    "      --sim                run on the simulated hypervisor\n"
 	    "  -h, --help               show this help\n"
 	    "  -V, --version            show the version\n",
-	    DAEMON_DEFAULT_RUNDIR, DAEMON_DEFAULT_STATEDIR);
+	    DEFAULT_CONFIG_FILE, DAEMON_DEFAULT_RUNDIR, DAEMON_DEFAULT_STATEDIR);
 }
 
 static void replace_string(char **slot, const char *value)
@@ -178,6 +186,8 @@ static const char *apply_option(int id, const char *value)
 		return NULL;
 	case OPT_SIM:
 		options.sim = true;
+		return NULL;
+	case OPT_NO_CONFIG:	/* acted on before the other options */
 		return NULL;
 	case OPT_CONFIG: {
 		const char *why;
@@ -318,7 +328,7 @@ static bool read_config_file(const char *path, const char **why)
 			if (strcmp(opt->name, key) == 0)
 				break;
 		if (opt->name == NULL || opt->val == OPT_HELP ||
-		    opt->val == OPT_VERSION)
+		    opt->val == OPT_VERSION || opt->val == OPT_NO_CONFIG)
 			option_error(where, "unknown key", key, "not an option");
 		if (value != NULL) {
 			value += strspn(value, " \t");
@@ -355,10 +365,31 @@ static bool read_config_file(const char *path, const char **why)
 	return true;
 }
 
+/* The default configuration file comes first, so that the command line
+ * overrides it; --config or --no-config anywhere on the command line
+ * leaves it unread (tests never read the machine's file). */
+static void read_default_config(int argc, char **argv)
+{
+	const char *why;
+	int id;
+
+	opterr = 0;
+	while ((id = getopt_long(argc, argv, ":fhV", long_options, NULL)) != -1)
+		if (id == OPT_CONFIG || id == OPT_NO_CONFIG)
+			break;
+	optind = 0;		/* glibc: start the next scan afresh */
+	if (id != -1 || access(DEFAULT_CONFIG_FILE, F_OK) != 0)
+		return;
+	replace_string(&options.config_file, DEFAULT_CONFIG_FILE);
+	if (!read_config_file(DEFAULT_CONFIG_FILE, &why))
+		option_error(NULL, "cannot read", DEFAULT_CONFIG_FILE, why);
+}
+
 static void parse_options(int argc, char **argv)
 {
 	int id;
 
+	read_default_config(argc, argv);
 	opterr = 0;
 	while ((id = getopt_long(argc, argv, ":fhV", long_options, NULL)) != -1) {
 		const char *bad;
@@ -590,6 +621,8 @@ void daemon_stop(void)
 		return;
 	daemon_stopping = true;
 	log_notice("stopping: no new clients, aborting running jobs");
+	systemd_notify_stopping("stopping: aborting %u job(s)",
+	    job_active_count());
 	server_stop_listening();
 	job_abort_all();
 	job_set_idle_callback(shutdown_finish);
@@ -652,12 +685,18 @@ static struct event_base *make_event_base(void)
 
 int main(int argc, char **argv)
 {
+	struct err *error;
 	int rc;
 
 	parse_options(argc, argv);
 	if (options.sim) {
 		sim_reexec(argv);
 		daemon_hypervisor = "sim";
+	}
+	if ((error = systemd_listen_init()) != NULL) {
+		fprintf(stderr, "xenlightd: %s\n", error->desc);
+		err_free(error);
+		return 1;
 	}
 	if (!options.foreground)
 		daemonize();
@@ -707,6 +746,8 @@ int main(int argc, char **argv)
 	log_notice("xenlightd %s serving on %s (hypervisor %s)",
 	    PACKAGE_VERSION, options.socket_path, daemon_hypervisor);
 	announce_ready();
+	systemd_notify_ready("serving on %s (hypervisor %s)",
+	    options.socket_path, daemon_hypervisor);
 	lifecycle_autostart();
 
 	event_base_dispatch(daemon_base);
