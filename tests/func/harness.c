@@ -69,6 +69,7 @@ static void dut_spawn(struct dut *d)
 	argv[argc++] = daemon;
 	argv[argc++] = "--foreground";
 	argv[argc++] = "--sim";
+	argv[argc++] = "--no-config";	/* never the machine's /etc file */
 	argv[argc++] = "--rundir";
 	argv[argc++] = d->rundir;
 	argv[argc++] = "--statedir";
