@@ -13,7 +13,6 @@
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,19 +41,6 @@ struct activated {
 	pid_t pid;
 };
 
-static char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *xsprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	cr_assert(vasprintf(&s, fmt, ap) >= 0);
-	va_end(ap);
-	return s;
-}
-
 static struct activated *activated_new(bool notify)
 {
 	struct activated *a = calloc(1, sizeof *a);
@@ -63,12 +49,12 @@ static struct activated *activated_new(bool notify)
 	cr_assert_not_null(a);
 	cr_assert_not_null(mkdtemp(template));
 	a->dir = strdup(template);
-	a->rundir = xsprintf("%s/run", a->dir);
-	a->statedir = xsprintf("%s/state", a->dir);
-	a->socket = xsprintf("%s/xenlightd.sock", a->rundir);
-	a->ro_socket = xsprintf("%s/xenlightd-ro.sock", a->rundir);
-	a->notify = xsprintf("%s/notify", a->dir);
-	a->log = xsprintf("%s/xenlightd.log", a->dir);
+	a->rundir = xasprintf("%s/run", a->dir);
+	a->statedir = xasprintf("%s/state", a->dir);
+	a->socket = xasprintf("%s/xenlightd.sock", a->rundir);
+	a->ro_socket = xasprintf("%s/xenlightd-ro.sock", a->rundir);
+	a->notify = xasprintf("%s/notify", a->dir);
+	a->log = xasprintf("%s/xenlightd.log", a->dir);
 	cr_assert_eq(mkdir(a->rundir, 0755), 0);
 	a->notify_fd = -1;
 	if (notify) {
@@ -127,7 +113,7 @@ static void activated_spawn(struct activated *a, const char *const *listen)
 	pid_t pid;
 
 	cr_assert_not_null(builddir, "XENLIGHTD_BUILDDIR is not set");
-	daemon = xsprintf("%s/daemon/xenlightd", builddir);
+	daemon = xasprintf("%s/daemon/xenlightd", builddir);
 	if (listen != NULL) {
 		argv[argc++] = "systemd-socket-activate";
 		for (int i = 0; listen[i] != NULL; i += 2) {
@@ -136,7 +122,7 @@ static void activated_spawn(struct activated *a, const char *const *listen)
 			argv[argc++] = (char *)listen[i + 1];
 		}
 		if (a->notify_fd >= 0) {
-			notify_env = xsprintf("NOTIFY_SOCKET=%s", a->notify);
+			notify_env = xasprintf("NOTIFY_SOCKET=%s", a->notify);
 			argv[argc++] = "-E";
 			argv[argc++] = notify_env;
 		}

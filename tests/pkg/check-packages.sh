@@ -248,7 +248,8 @@ if [ "$mode" = chroot ]; then
 	cp "${debs[@]}" "$ROOT/tmp/debs/"
 	log "apt-get install ./*.deb in the chroot $ROOT"
 	if inroot sh -c 'export DEBIAN_FRONTEND=noninteractive;
-	    apt-get update -q && cd /tmp/debs && apt-get install -y -q ./*.deb' \
+	    apt-get update -q && cd /tmp/debs &&
+	    apt-get install -y -q ./*.deb systemd procps' \
 	    > "$WORK/install.log" 2>&1; then
 		ok "apt-get install ./*.deb (in a $codename chroot)"
 	else
@@ -275,12 +276,16 @@ for p in $PACKAGES; do
 	check "$p is installed" installed_ok "$p"
 done
 
-if command -v systemd-analyze > /dev/null; then
-	# systemd's own reading of the installed units (paths resolved in the
-	# installed system)
+# systemd's own reading of the installed units (the chroot gets systemd
+# for it); and how exposed the hardened service is, for the record
+if inroot sh -c 'command -v systemd-analyze' > /dev/null; then
 	check "systemd-analyze verify: the installed units" \
-		systemd-analyze verify --man=no ${ROOT:+--root="$ROOT"} \
-		xenlightd.service xenlightd.socket xenlightd-ro.socket
+		inroot systemd-analyze verify --man=no xenlightd.service \
+		xenlightd.socket xenlightd-ro.socket
+	inroot systemd-analyze security --offline=yes --no-pager \
+		/lib/systemd/system/xenlightd.service 2>/dev/null | tail -1 || :
+else
+	bad "systemd-analyze: not installed"
 fi
 
 # ---------------------------------------------------------------------------
