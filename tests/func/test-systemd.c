@@ -186,6 +186,30 @@ static void wait_for_path(struct activated *a, const char *path)
 	}
 }
 
+/* The activator binds, then listens: until it listens a connection is
+ * refused, and does not start the daemon.  This connects once it
+ * listens (which starts the daemon) and hangs up. */
+static void start_by_connecting(const char *path)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	for (;;) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+
+		cr_assert_geq(fd, 0);
+		rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+		close(fd);
+		if (rc == 0)
+			return;
+		cr_assert(errno == ECONNREFUSED || errno == ENOENT,
+		    "connect %s: %s", path, strerror(errno));
+		cr_assert_lt(now_ms(), deadline, "%s never listened", path);
+		usleep(10000);
+	}
+}
+
 static ino_t inode_of(const char *path)
 {
 	struct stat st;
@@ -283,7 +307,8 @@ Test(systemd, passed_sockets_are_served_and_never_unlinked, .timeout = 120)
 	full_inode = inode_of(a->socket);
 	ro_inode = inode_of(a->ro_socket);
 
-	/* the first client starts the daemon, which answers it */
+	/* the first client starts the daemon; the next are answered */
+	start_by_connecting(a->ro_socket);
 	ro = connect_ok(a->ro_socket);
 	cr_assert_str_eq(access_of(ro), "read-only");
 	desc = call_fails(ro, "PermissionDenied", "domain-destroy",
@@ -324,6 +349,7 @@ Test(systemd, a_socket_not_passed_is_bound_by_the_daemon, .timeout = 120)
 	activated_spawn(a, listen);
 	wait_for_path(a, a->socket);
 	full_inode = inode_of(a->socket);
+	start_by_connecting(a->socket);
 	full = connect_ok(a->socket);
 	cr_assert_str_eq(access_of(full), "full");
 	/* the daemon serves before it answers: the read-only one is there */
@@ -351,17 +377,18 @@ Test(systemd, an_unknown_fd_name_is_refused, .timeout = 120)
 		a->ro_socket, "--fdname=xenlightd-readonly", NULL
 	};
 	struct xlctl_error err = { 0 };
-	struct xlctl *c;
 	ino_t ro_inode;
 
 	activated_spawn(a, listen);
 	wait_for_path(a, a->ro_socket);
 	ro_inode = inode_of(a->ro_socket);
 	/* this connection starts the daemon, which must refuse to run */
-	c = xlctl_connect_timeout(a->ro_socket, WAIT_MS, &err);
-	cr_assert_null(c, "a daemon with a misnamed socket served");
+	start_by_connecting(a->ro_socket);
 	cr_assert_eq(exit_status(a), 1);
+	/* ... before it bound or served anything */
 	cr_assert_eq(inode_of(a->ro_socket), ro_inode);
+	cr_assert_null(xlctl_connect_timeout(a->socket, WAIT_MS, &err),
+	    "something serves the full socket");
 	activated_free(a);
 }
 
@@ -412,6 +439,7 @@ Test(systemd, socket_activated_daemon_notifies_too, .timeout = 120)
 
 	activated_spawn(a, listen);
 	wait_for_path(a, a->socket);
+	start_by_connecting(a->socket);
 	c = connect_ok(a->socket);
 	message = notify_read(a, &sender);
 	cr_assert(has_line(message, "READY=1"), "%s", message);
