@@ -4,8 +4,9 @@
  * Checked: both passed sockets are served with their access, a socket the
  * daemon adopted is never unlinked or rebound, a socket not passed is
  * bound as usual, an fd under an unknown name is refused, READY=1 comes
- * from the daemon's own pid once both sockets serve, and STOPPING=1 when
- * SIGTERM begins the stop. */
+ * from the daemon's own pid once both sockets serve, STOPPING=1 when
+ * SIGTERM begins the stop, and log lines on a standard error that is the
+ * journal carry their syslog priority. */
 #include "config.h"
 
 #include <errno.h>
@@ -240,6 +241,24 @@ static struct xlctl *connect_ok(const char *path)
 	return c;
 }
 
+/* A daemon started directly serves once its socket answers. */
+static struct xlctl *connect_when_serving(struct activated *a)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+
+	for (;;) {
+		struct xlctl *c = xlctl_connect_timeout(a->socket, WAIT_MS, NULL);
+		int status;
+
+		if (c != NULL)
+			return c;
+		cr_assert_neq(waitpid(a->pid, &status, WNOHANG), a->pid,
+		    "xenlightd exited at start-up (status %d)", status);
+		cr_assert_lt(now_ms(), deadline, "xenlightd did not start");
+		usleep(20000);
+	}
+}
+
 static const char *access_of(struct xlctl *c)
 {
 	return json_str(xlctl_greeting(c), "access");
@@ -451,5 +470,61 @@ Test(systemd, socket_activated_daemon_notifies_too, .timeout = 120)
 	cr_assert(has_line(message, "STOPPING=1"), "%s", message);
 	free(message);
 	cr_assert_eq(exit_status(a), 0, "log %s", a->log);
+	activated_free(a);
+}
+
+/* Standard error is the journal when JOURNAL_STREAM names its device and
+ * inode: each line is then "<priority>message", without a time stamp. */
+Test(systemd, log_lines_to_the_journal_carry_their_priority, .timeout = 120)
+{
+	struct activated *a = activated_new(false);
+	const char *builddir = getenv("XENLIGHTD_BUILDDIR");
+	char *daemon, *stream, *text;
+	struct stat st;
+	FILE *f;
+	size_t len = 0;
+	int fd;
+
+	cr_assert_not_null(builddir, "XENLIGHTD_BUILDDIR is not set");
+	daemon = xasprintf("%s/daemon/xenlightd", builddir);
+	fd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	stream = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	a->pid = fork();
+	cr_assert_neq(a->pid, -1);
+	if (a->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fd, 2);
+		setenv("JOURNAL_STREAM", stream, 1);
+		execl(daemon, daemon, "--foreground", "--sim", "--no-config",
+		    "--rundir", a->rundir, "--statedir", a->statedir,
+		    "--log-level", "notice", (char *)NULL);
+		_exit(127);
+	}
+	close(fd);
+	xlctl_close(connect_when_serving(a));
+	cr_assert_eq(kill(a->pid, SIGTERM), 0);
+	cr_assert_eq(exit_status(a), 0);
+
+	f = fopen(a->log, "r");
+	cr_assert_not_null(f);
+	text = NULL;
+	cr_assert_gt(getdelim(&text, &len, '\0', f), 0, "nothing logged");
+	fclose(f);
+	cr_assert_not_null(strstr(text, "<5>xenlightd "), "no notice line "
+	    "with its priority: %s", text);
+	cr_assert_not_null(strstr(text, "<5>stopped\n"), "%s", text);
+	for (const char *line = text; *line != '\0';
+	    line = strchr(line, '\n') + 1) {
+		cr_assert(line[0] == '<' && line[1] >= '0' && line[1] <= '7' &&
+		    line[2] == '>', "a line without its priority: %.80s", line);
+		if (strchr(line, '\n') == NULL)
+			break;
+	}
+	free(text);
+	free(stream);
+	free(daemon);
 	activated_free(a);
 }
