@@ -11,6 +11,7 @@ daemon_xenlightd_SOURCES = \
 	daemon/server.c daemon/server.h \
 	daemon/command.c daemon/command.h \
 	daemon/state-lock.c daemon/state-lock.h \
+	daemon/systemd.c daemon/systemd.h \
 	daemon/event.c daemon/event.h \
 	daemon/store.c daemon/store.h \
 	daemon/domain.c daemon/domain.h \
@@ -45,10 +46,10 @@ daemon_xenlightd_SOURCES = \
 	daemon/cmd-device.c
 daemon_xenlightd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
 	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENSTAT_CFLAGS) $(LIBBSD_CFLAGS) \
-	$(YAJL_CFLAGS)
+	$(YAJL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 daemon_xenlightd_LDADD = daemon/libxlcfg.la proto/libproto.la \
 	$(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) $(XLUTIL_LIBS) \
-	$(XENSTAT_LIBS) \
+	$(XENSTAT_LIBS) $(LIBSYSTEMD_LIBS) \
 	$(LIBBSD_LIBS) $(PTHREAD_LIBS)
 
 # libxl's core dump is synchronous inside its call: it runs in this helper

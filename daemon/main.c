@@ -34,11 +34,15 @@
 #include "daemon/server.h"
 #include "daemon/stats.h"
 #include "daemon/store.h"
+#include "daemon/systemd.h"
+#include "proto/err.h"
 #include "proto/mem.h"
 
 #define SIM_ENV_LIBRARY "XENLIGHTD_SIM_LIBRARY"
 #define SIM_ENV_RUNDIR "XENLIGHTD_SIM_RUNDIR"
 #define SIM_LIBRARY_NAME "libxenlight-sim.so"
+/* Read when neither --config nor --no-config is given, if it exists. */
+#define DEFAULT_CONFIG_FILE SYSCONFDIR "/xenlightd/xenlightd.conf"
 /* How long SIGTERM waits for aborted jobs to give libxl back its ops. */
 #define SHUTDOWN_GRACE_MS 20000
 
@@ -250,6 +254,8 @@ void daemon_stop(void)
 		return;
 	daemon_stopping = true;
 	log_notice("stopping: no new clients, aborting running jobs");
+	systemd_notify_stopping("stopping: aborting %u job(s)",
+	    job_active_count());
 	server_stop_listening();
 	job_abort_all();
 	job_set_idle_callback(shutdown_finish);
@@ -312,12 +318,18 @@ static struct event_base *make_event_base(void)
 
 int main(int argc, char **argv)
 {
+	struct err *error;
 	int rc;
 
 	options_parse(argc, argv);
 	if (options.sim) {
 		sim_reexec(argv);
 		daemon_hypervisor = "sim";
+	}
+	if ((error = systemd_listen_init()) != NULL) {
+		fprintf(stderr, "xenlightd: %s\n", error->desc);
+		err_free(error);
+		return 1;
 	}
 	if (!options.foreground)
 		daemonize();
@@ -371,6 +383,8 @@ int main(int argc, char **argv)
 	log_notice("xenlightd %s serving on %s (hypervisor %s)",
 	    PACKAGE_VERSION, options.socket_path, daemon_hypervisor);
 	announce_ready();
+	systemd_notify_ready("serving on %s (hypervisor %s)",
+	    options.socket_path, daemon_hypervisor);
 	lifecycle_autostart();
 
 	event_base_dispatch(daemon_base);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/daemon.h"
 #include "daemon/fsutil.h"
@@ -17,6 +18,7 @@
 #include "proto/mem.h"
 
 #define MS_PER_DAY (24LL * 3600 * 1000)
+#define DEFAULT_CONFIG_FILE SYSCONFDIR "/xenlightd/xenlightd.conf"
 
 struct options options = {
 	.log_level = LOG_LEVEL_NOTICE,
@@ -57,6 +59,9 @@ struct option_spec {
 	const char *(*parse)(const char *value);
 };
 
+/* --no-config: only looked at before the other options */
+static bool no_config;
+
 static const char *option_config(const char *value);
 static const char *option_group(const char *value);
 static const char *option_log_level(const char *value);
@@ -65,7 +70,10 @@ static const struct option_spec option_specs[] = {
 	{ "foreground", 'f', OPTION_FLAG, &options.foreground, 0, 0, NULL,
 	  "stay in the foreground, log to stderr", NULL },
 	{ "config", 0, OPTION_CUSTOM, NULL, 0, 0, "FILE",
-	  "read options from FILE (key = value)", option_config },
+	  "read options from FILE (key = value); by default "
+	  DEFAULT_CONFIG_FILE ", if it exists", option_config },
+	{ "no-config", 0, OPTION_FLAG, &no_config, 0, 0, NULL,
+	  "do not read the default configuration file", NULL },
 	{ "rundir", 0, OPTION_PATH, &options.rundir, 0, 0, "DIR",
 	  "runtime directory [" DAEMON_DEFAULT_RUNDIR "]", NULL },
 	{ "statedir", 0, OPTION_PATH, &options.statedir, 0, 0, "DIR",
@@ -331,6 +339,25 @@ static const char *option_config(const char *path)
 /* ------------------------------------------------------------------------
  * The command line */
 
+/* The default configuration file comes first, so that the command line
+ * overrides it; --config or --no-config anywhere on the command line
+ * leaves it unread (tests never read the machine's file). */
+static void options_read_default(int argc, char **argv)
+{
+	const char *why;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--no-config") == 0 ||
+		    strcmp(argv[i], "--config") == 0 ||
+		    strncmp(argv[i], "--config=", 9) == 0)
+			return;
+	if (access(DEFAULT_CONFIG_FILE, F_OK) != 0)
+		return;
+	why = option_config(DEFAULT_CONFIG_FILE);
+	if (why != NULL)
+		option_error(NULL, "cannot read", DEFAULT_CONFIG_FILE, why);
+}
+
 void options_parse(int argc, char **argv)
 {
 	struct option longs[sizeof option_specs / sizeof *option_specs + 2];
@@ -354,6 +381,7 @@ void options_parse(int argc, char **argv)
 	longs[n++] = (struct option){ "version", no_argument, NULL, 'V' };
 	longs[n] = (struct option){ NULL, 0, NULL, 0 };
 
+	options_read_default(argc, argv);
 	opterr = 0;
 	while ((id = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		const struct option_spec *o = NULL;

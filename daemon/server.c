@@ -19,6 +19,7 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
+#include "daemon/systemd.h"
 #include "proto/json-line.h"
 #include "proto/mem.h"
 #include "proto/message.h"
@@ -44,6 +45,7 @@ struct listener {
 	struct event *event;
 	unsigned count;			/* its connections */
 	int limit;
+	bool adopted;			/* passed by systemd, which owns the file */
 };
 
 struct conn {
@@ -632,11 +634,52 @@ static void server_accept(evutil_socket_t lfd, short what, void *arg)
 /* ------------------------------------------------------------------------
  * Listeners */
 
+static int server_watch(struct listener *l)
+{
+	l->event = event_new(daemon_base, l->fd, EV_READ | EV_PERSIST,
+	    server_accept, l);
+	if (l->event == NULL || event_add(l->event, NULL) < 0) {
+		close(l->fd);
+		l->fd = -1;
+		return -1;
+	}
+	log_info("listening on %s (%s%s)", l->path,
+	    l->read_only ? "read-only" : "full access",
+	    l->adopted ? ", passed by systemd" : "");
+	return 0;
+}
+
+/* Serves a socket that socket activation passed: systemd created the file
+ * with the unit's SocketMode=/SocketGroup= and keeps listening when the
+ * daemon stops, so the daemon never unlinks, rebinds or chmods it. */
+static bool server_adopt(struct listener *l, gid_t group)
+{
+	const char *path;
+	int fd = systemd_listen_take(l->read_only ? SYSTEMD_FDNAME_READ_ONLY :
+	    SYSTEMD_FDNAME_FULL, &path);
+
+	if (fd < 0)
+		return false;
+	if (strcmp(path, l->path) != 0)
+		log_notice("systemd passed %s for %s: serving on it", path,
+		    l->path);
+	if (group != (gid_t)-1)
+		log_warning("--group is not applied to %s, which systemd "
+		    "passed: set SocketGroup= and SocketMode=0660 in the "
+		    "socket unit", path);
+	l->path = path;
+	l->fd = fd;
+	l->adopted = true;
+	return true;
+}
+
 static int server_listen_one(struct listener *l, mode_t mode, gid_t group)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd;
 
+	if (server_adopt(l, group))
+		return server_watch(l);
 	if (strlen(l->path) >= sizeof sun.sun_path) {
 		log_critical("socket path too long: %s", l->path);
 		return -1;
@@ -659,15 +702,7 @@ static int server_listen_one(struct listener *l, mode_t mode, gid_t group)
 		return -1;
 	}
 	l->fd = fd;
-	l->event = event_new(daemon_base, fd, EV_READ | EV_PERSIST,
-	    server_accept, l);
-	if (l->event == NULL || event_add(l->event, NULL) < 0) {
-		close(fd);
-		return -1;
-	}
-	log_info("listening on %s (%s)", l->path,
-	    l->read_only ? "read-only" : "full access");
-	return 0;
+	return server_watch(l);
 }
 
 int server_listen(const struct server_callbacks *callbacks)
@@ -676,9 +711,9 @@ int server_listen(const struct server_callbacks *callbacks)
 
 	server_callbacks = callbacks;
 	listeners[0] = (struct listener){ options.socket_path, false, -1, NULL,
-		0, options.max_clients };
+		0, options.max_clients, false };
 	listeners[1] = (struct listener){ options.ro_socket_path, true, -1, NULL,
-		0, options.max_ro_clients };
+		0, options.max_ro_clients, false };
 	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	backoff_timer = xcheck(evtimer_new(daemon_base,
 	    server_resume_listening, NULL));
@@ -701,7 +736,8 @@ void server_stop_listening(void)
 		l->event = NULL;
 		close(l->fd);
 		l->fd = -1;
-		unlink(l->path);
+		if (!l->adopted)
+			unlink(l->path);
 	}
 	if (backoff_timer != NULL)
 		event_free(backoff_timer);

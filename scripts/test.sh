@@ -4,8 +4,10 @@
 #   2. the same under AddressSanitizer + UBSan               build-asan/
 #   3. the functional tests with the daemon under valgrind
 #   4. the fuzzers, briefly                                   make fuzz-run
-#   5. real Xen 4.17 under QEMU, end to end                   make check-xen
-# XENLIGHTD_SKIP="asan valgrind fuzz xen" leaves stages out (for a quick
+#   5. the Debian packages: built, lintian, installed in a chroot and run
+#                                                   tests/pkg/check-packages.sh
+#   6. real Xen 4.17 under QEMU, end to end                   make check-xen
+# XENLIGHTD_SKIP="asan valgrind fuzz pkg xen" leaves stages out (for a quick
 # local run; CI runs everything).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +38,11 @@ fi
 stage "fuzzers"
 if ! skipped fuzz; then
 	make -C "$top/build" fuzz-run FUZZ_SECONDS=${FUZZ_SECONDS:-30} || fail "fuzzers"
+fi
+
+stage "Debian packages"
+if ! skipped pkg; then
+	"$top/tests/pkg/check-packages.sh" || fail "tests/pkg/check-packages.sh"
 fi
 
 stage "real Xen under QEMU"

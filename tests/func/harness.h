@@ -88,6 +88,9 @@ json_object *job_info(struct xlctl *c, int64_t job);
 /* Resident memory of a process in KiB. */
 long process_rss_kib(pid_t pid);
 
+/* asprintf that aborts instead of failing. */
+char *test_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Milliseconds of a monotonic clock. */
 int64_t now_ms(void);
 
