@@ -25,6 +25,7 @@
 #include "daemon/fileio.h"
 #include "daemon/fsutil.h"
 #include "daemon/job.h"
+#include "daemon/lease.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
@@ -48,6 +49,7 @@ struct options options = {
 	.job_history = 1000,
 	.job_history_seconds = 600,
 	.shutdown_timeout_ms = 60000,
+	.lease_backend = LEASE_BACKEND_LOCKSPACE,
 	.group_id = (gid_t)-1,
 };
 struct event_base *daemon_base;
@@ -85,6 +87,9 @@ enum option_id {
 	OPT_LOG_LEVEL,
 	OPT_LOG_FILE,
 	OPT_SHUTDOWN_TIMEOUT,
+	OPT_LEASE_BACKEND,
+	OPT_LOCKSPACE,
+	OPT_HOST_ID,
 	OPT_SIM,
 };
 
@@ -107,6 +112,9 @@ static const struct option long_options[] = {
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
+	{ "lease-backend", required_argument, NULL, OPT_LEASE_BACKEND },
+	{ "lockspace", required_argument, NULL, OPT_LOCKSPACE },
+	{ "host-id", required_argument, NULL, OPT_HOST_ID },
 	{ "sim", no_argument, NULL, OPT_SIM },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -135,6 +143,9 @@ static void usage(FILE *out)
 	    "      --log-level LEVEL    critical, error, warning, notice, info, debug [notice]\n"
 	    "      --log-file FILE      log to FILE (reopened on SIGHUP)\n"
 	    "      --shutdown-timeout MS  domain-shutdown's default wait [60000]\n"
+	    "      --lease-backend B    disk leases: lockspace, sanlock or none [lockspace]\n"
+	    "      --lockspace DIR      lease directory, shared by the hosts [STATEDIR/lockspace]\n"
+	    "      --host-id N          sanlock host id, 1..2000, unique per host\n"
 	    "      --sim                run on the simulated hypervisor\n"
 	    "  -h, --help               show this help\n"
 	    "  -V, --version            show the version\n",
@@ -190,13 +201,28 @@ static const char *apply_option(int id, const char *value)
 	case OPT_SOCKET:
 	case OPT_RO_SOCKET:
 	case OPT_LOG_FILE:
+	case OPT_LOCKSPACE:
 		if (value[0] != '/')
 			return "must be an absolute path";
 		replace_string(id == OPT_RUNDIR ? &options.rundir :
 		    id == OPT_STATEDIR ? &options.statedir :
 		    id == OPT_SOCKET ? &options.socket_path :
 		    id == OPT_RO_SOCKET ? &options.ro_socket_path :
+		    id == OPT_LOCKSPACE ? &options.lockspace :
 		    &options.log_file, value);
+		return NULL;
+	case OPT_LEASE_BACKEND: {
+		enum lease_backend_kind kind;
+
+		if (!lease_backend_kind_parse(value, &kind))
+			return "must be lockspace, sanlock or none";
+		options.lease_backend = (int)kind;
+		return NULL;
+	}
+	case OPT_HOST_ID:
+		if (!parse_number(value, 1, 2000, &n))
+			return "must be between 1 and 2000";
+		options.host_id = (int)n;
 		return NULL;
 	case OPT_GROUP: {
 		struct group *g = getgrnam(value);
@@ -400,6 +426,15 @@ static void parse_options(int argc, char **argv)
 	if (options.socket_path == NULL &&
 	    asprintf(&options.socket_path, "%s/xenlightd.sock", options.rundir) < 0)
 		abort();
+	if (options.lockspace == NULL &&
+	    asprintf(&options.lockspace, "%s/lockspace", options.statedir) < 0)
+		abort();
+	if (options.lease_backend == LEASE_BACKEND_SANLOCK &&
+	    options.host_id == 0) {
+		fprintf(stderr, "xenlightd: --lease-backend sanlock needs "
+		    "--host-id N (1..2000, unique among the hosts)\n");
+		exit(2);
+	}
 	if (options.ro_socket_path == NULL &&
 	    asprintf(&options.ro_socket_path, "%s/xenlightd-ro.sock",
 	    options.rundir) < 0)

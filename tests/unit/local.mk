@@ -63,3 +63,17 @@ tests_unit_test_sim_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
 	-DTOP_BUILDDIR='"$(abs_top_builddir)"' -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_sim_LDADD = $(CRITERION_LIBS)
 EXTRA_DIST += tests/sim-symbols.sh
+
+# Disk leases: daemon/lease.c on a private event base, driving real
+# daemon/xenlightd-lease-holder processes (lockspace backend).
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test-lease
+TESTS += tests/unit/test-lease
+endif
+tests_unit_test_lease_SOURCES = tests/unit/test-lease.c \
+	daemon/lease.c daemon/log.c daemon/fsutil.c
+tests_unit_test_lease_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
+	$(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) $(LIBBSD_CFLAGS)
+tests_unit_test_lease_LDADD = daemon/liblease.la proto/libproto.la \
+	$(CRITERION_LIBS) $(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) \
+	$(LIBBSD_LIBS)
