@@ -20,6 +20,7 @@ struct lease_holder_id {
 	const char *uuid;		/* the domain's */
 	char *domain;			/* its name (may change: rename) */
 	int host_id;			/* sanlock: 1..2000 */
+	int io_timeout;			/* sanlock: seconds; 0 its default */
 	void *backend_state;		/* the backend's, for this holder */
 };
 
@@ -53,9 +54,11 @@ extern const struct lease_backend lease_backend_sanlock;
 const struct lease_backend *lease_backend_find(const char *name);
 
 /* sanlock: makes the lockspace DIR/xenlightd.lockspace if it does not
- * exist, and joins it with host_id (takes ~20 s the first time).  Blocks:
- * the holder program runs it (--join), never the daemon. */
-struct err *lease_sanlock_join(const char *lockspace, int host_id);
+ * exist, and joins it with host_id (takes 2 io_timeouts, or more when the
+ * host id was used before).  io_timeout: seconds, 0 for sanlock's 10.
+ * Blocks: the holder program runs it (--join), never the daemon. */
+struct err *lease_sanlock_join(const char *lockspace, int host_id,
+    int io_timeout);
 
 /* The owner note of an exclusive lease (both backends): what a
  * LeaseConflict names as the holder. */

@@ -1,10 +1,16 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 #include <sha2.h>
 
@@ -170,7 +176,7 @@ struct err *lease_disks_from_json(json_object *array, struct lease_disks *out)
 		}
 		json_object_object_foreach(o, key, value) {
 			(void)value;
-			if (strcmp(key, "path") != 0 &&
+			if (e == NULL && strcmp(key, "path") != 0 &&
 			    strcmp(key, "disk") != 0 &&
 			    strcmp(key, "mode") != 0)
 				e = err_new(ERR_INVALID_ARGUMENT,
@@ -222,6 +228,37 @@ static void path_parent(char *buf)
 		buf[1] = '\0';
 	else if (slash != NULL)
 		*slash = '\0';
+}
+
+int lease_block_device_name(unsigned major_id, unsigned minor_id,
+    const char *sysfs, char **out)
+{
+	char path[PATH_MAX], uuid[256];
+	ssize_t n;
+	int fd;
+
+	*out = NULL;
+	snprintf(path, sizeof path, "%s/dev/block/%u:%u/dm/uuid", sysfs,
+	    major_id, minor_id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, uuid, sizeof uuid - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	while (n > 0 && (uuid[n - 1] == '\n' || uuid[n - 1] == ' '))
+		n--;
+	uuid[n] = '\0';
+	if (n == 0)
+		return -ENOENT;		/* a dm device without a UUID */
+	for (ssize_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)uuid[i]) &&
+		    strchr("_.:+-#", uuid[i]) == NULL)
+			return -EINVAL;
+	if (asprintf(out, "/dev/disk/by-id/dm-uuid-%s", uuid) < 0)
+		abort();
+	return 0;
 }
 
 int lease_canonical_path(const char *target, char **out)
@@ -276,6 +313,18 @@ int lease_canonical_path(const char *target, char **out)
 		    (rc = path_append(resolved, rest, n)) < 0)
 			return rc;
 		rest += n;
+	}
+	if (cut >= len) {
+		struct stat st;
+
+		/* /dev/vg/lv resolves to /dev/dm-3 here and to /dev/dm-7 on
+		 * the next host: a device-mapper device (an LVM volume, a
+		 * multipath LUN) is named by its UUID, as every host's udev
+		 * names it, so that the hosts sharing it agree */
+		if (stat(resolved, &st) == 0 && S_ISBLK(st.st_mode) &&
+		    lease_block_device_name(major(st.st_rdev),
+		    minor(st.st_rdev), "/sys", out) == 0)
+			return 0;
 	}
 	*out = lease_strdup(resolved);
 	return 0;

@@ -64,10 +64,18 @@ bool lease_target_valid(const char *target);
 /* The canonical name of a disk target, the same for every way of naming
  * it: an absolute path is resolved (symlinks, "." and "..") as far as it
  * exists, and the part that does not exist yet is normalised as written;
- * a target that is not a path (rbd:pool/image) is taken as it is.  May
+ * a device-mapper block device is named by its UUID (see below); a target
+ * that is not a path (rbd:pool/image) is taken as it is.  May
  * block on a slow file system: the holder calls it, never the daemon's
  * loop.  Returns 0 and a malloc'd name, or -errno. */
 int lease_canonical_path(const char *target, char **out);
+/* The name every host gives block device major:minor, from sysfs (the
+ * root, "/sys"): a device-mapper device's is
+ * /dev/disk/by-id/dm-uuid-<its dm UUID>.  0, or -errno (-ENOENT: the
+ * device has no such name; its resolved path names it, on this host
+ * only). */
+int lease_block_device_name(unsigned major_id, unsigned minor_id,
+    const char *sysfs, char **out);
 
 /* The lease's key: SHA-256 of the canonical name, in hex. */
 void lease_key(const char *canonical, char key[LEASE_KEY_SIZE]);

@@ -11,8 +11,9 @@
  *
  *   xenlightd-lease-holder --records DIR --uuid UUID --domain NAME
  *       --host HOST --backend lockspace|sanlock --lockspace DIR
- *       [--host-id N]
+ *       [--host-id N] [--io-timeout S]
  *   xenlightd-lease-holder --join --lockspace DIR --host-id N
+ *       [--io-timeout S]
  *       (sanlock: make and join the lockspace, then exit) */
 #include "config.h"
 
@@ -580,6 +581,7 @@ enum holder_option {
 	OPT_BACKEND,
 	OPT_LOCKSPACE,
 	OPT_HOST_ID,
+	OPT_IO_TIMEOUT,
 	OPT_JOIN,
 };
 
@@ -591,6 +593,7 @@ static const struct option holder_options[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "lockspace", required_argument, NULL, OPT_LOCKSPACE },
 	{ "host-id", required_argument, NULL, OPT_HOST_ID },
+	{ "io-timeout", required_argument, NULL, OPT_IO_TIMEOUT },
 	{ "join", no_argument, NULL, OPT_JOIN },
 	{ NULL, 0, NULL, 0 },
 };
@@ -601,9 +604,9 @@ static void usage_exit(const char *why)
 	    "usage: xenlightd-lease-holder --records DIR --uuid UUID "
 	    "--domain NAME --host HOST\n"
 	    "           --backend lockspace|sanlock --lockspace DIR "
-	    "[--host-id N]   (control socket on fd 3)\n"
+	    "[--host-id N] [--io-timeout S]   (control socket on fd 3)\n"
 	    "       xenlightd-lease-holder --join --lockspace DIR "
-	    "--host-id N\n", why);
+	    "--host-id N [--io-timeout S]\n", why);
 	exit(2);
 }
 
@@ -643,6 +646,13 @@ static bool parse_options(int argc, char **argv)
 			if (errno != 0 || *end != '\0' || n < 1 || n > 2000)
 				usage_exit("--host-id must be 1..2000");
 			id.host_id = (int)n;
+			break;
+		case OPT_IO_TIMEOUT:
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || n < 1 || n > 255)
+				usage_exit("--io-timeout must be 1..255");
+			id.io_timeout = (int)n;
 			break;
 		case OPT_JOIN:
 			join = true;
@@ -696,7 +706,8 @@ int main(int argc, char **argv)
 	int signal_fd;
 
 	if (parse_options(argc, argv)) {
-		struct err *e = lease_sanlock_join(id.lockspace, id.host_id);
+		struct err *e = lease_sanlock_join(id.lockspace, id.host_id,
+		    id.io_timeout);
 
 		if (e != NULL) {
 			fprintf(stderr, "xenlightd-lease-holder: %s\n", e->desc);

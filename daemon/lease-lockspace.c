@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "daemon/lease-backend.h"
@@ -73,6 +74,30 @@ static struct err *lockspace_conflict(const struct lease_held *l, int fd,
 	    n > 0 ? (size_t)n : 0, "exclusive");
 }
 
+/* The note must reach the other hosts: on a local file system they are
+ * this host's processes and share its page cache, and on GFS2 or OCFS2
+ * the cluster keeps caches coherent; an NFS client keeps writes to itself
+ * until it syncs.  Local file systems we know skip the sync (a create
+ * pays it once per disk); any other is synced. */
+static bool lockspace_note_needs_sync(int fd)
+{
+	static const long local_types[] = {
+		0xEF53,			/* ext2, ext3, ext4 */
+		0x58465342,		/* xfs */
+		0x9123683E,		/* btrfs */
+		0x01021994,		/* tmpfs */
+		0x794c7630,		/* overlayfs */
+	};
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return true;
+	for (size_t i = 0; i < sizeof local_types / sizeof *local_types; i++)
+		if ((long)sfs.f_type == local_types[i])
+			return false;
+	return true;
+}
+
 static struct err *lockspace_write_note(struct lease_holder_id *id,
     struct lease_held *l)
 {
@@ -83,10 +108,9 @@ static struct err *lockspace_write_note(struct lease_holder_id *id,
 
 	free(note);
 	/* written before it is cut to length: a reader never sees an empty
-	 * note, at worst a mix that does not parse (holder unknown); synced,
-	 * so that the other hosts of a shared file system read it */
+	 * note, at worst a mix that does not parse (holder unknown) */
 	if (n == (ssize_t)len && ftruncate(l->fd, (off_t)len) == 0 &&
-	    fdatasync(l->fd) == 0)
+	    (!lockspace_note_needs_sync(l->fd) || fdatasync(l->fd) == 0))
 		return NULL;
 	if (n >= 0)
 		error = errno;
@@ -98,7 +122,7 @@ static struct err *lockspace_write_note(struct lease_holder_id *id,
  * names a domain that no longer holds it. */
 static void lockspace_clear_note(struct lease_held *l)
 {
-	if (ftruncate(l->fd, 0) == 0)
+	if (ftruncate(l->fd, 0) == 0 && lockspace_note_needs_sync(l->fd))
 		fdatasync(l->fd);
 }
 

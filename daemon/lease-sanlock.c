@@ -97,18 +97,25 @@ out:
 	return e;
 }
 
+struct sanlock_new_lockspace {
+	struct sanlk_lockspace ls;
+	int io_timeout;
+};
+
 static int sanlock_init_lockspace(const char *temp, void *arg)
 {
-	struct sanlk_lockspace ls = *(struct sanlk_lockspace *)arg;
+	struct sanlock_new_lockspace *n = arg;
+	struct sanlk_lockspace ls = n->ls;
 
 	snprintf(ls.host_id_disk.path, SANLK_PATH_LEN, "%s", temp);
-	/* max_hosts 0 and io_timeout 0: sanlock's defaults (2000 hosts, the
-	 * daemon's io_timeout) */
-	return sanlock_write_lockspace(&ls, 0, 0, 0);
+	/* max_hosts 0: sanlock's default (2000 hosts) */
+	return sanlock_write_lockspace(&ls, 0, 0, (uint32_t)n->io_timeout);
 }
 
-struct err *lease_sanlock_join(const char *lockspace, int host_id)
+struct err *lease_sanlock_join(const char *lockspace, int host_id,
+    int io_timeout)
 {
+	struct sanlock_new_lockspace n = { .io_timeout = io_timeout };
 	struct sanlk_lockspace ls;
 	struct err *e;
 	int rv;
@@ -117,11 +124,15 @@ struct err *lease_sanlock_join(const char *lockspace, int host_id)
 		return err_new(ERR_IO, "cannot create %s: %s", lockspace,
 		    strerror(errno));
 	sanlock_lockspace_init(&ls, lockspace, host_id);
+	n.ls = ls;
 	e = sanlock_create_area(ls.host_id_disk.path, sanlock_init_lockspace,
-	    &ls);
+	    &n);
 	if (e != NULL)
 		return e;
-	rv = sanlock_add_lockspace(&ls, 0);
+	/* sanlock 3.8's daemon takes no default io_timeout (its -o is for
+	 * the client commands): a lockspace gets one when it is joined */
+	rv = io_timeout > 0 ? sanlock_add_lockspace_timeout(&ls, 0,
+	    (uint32_t)io_timeout) : sanlock_add_lockspace(&ls, 0);
 	if (rv == -EINPROGRESS)
 		rv = sanlock_inq_lockspace(&ls, SANLK_INQ_WAIT);
 	if (rv < 0 && rv != -EEXIST)
@@ -160,7 +171,8 @@ static struct sanlock_state *sanlock_state(struct lease_holder_id *id,
 		if (rv < 0) {
 			/* the daemon starts the join; a holder that comes
 			 * first joins too, and waits for it */
-			*e = lease_sanlock_join(id->lockspace, id->host_id);
+			*e = lease_sanlock_join(id->lockspace, id->host_id,
+			    id->io_timeout);
 			if (*e != NULL)
 				return NULL;
 		}
@@ -358,7 +370,8 @@ static struct err *sanlock_unavailable(void)
 	    "sanlock (libsanlock-dev)");
 }
 
-struct err *lease_sanlock_join(const char *lockspace, int host_id)
+struct err *lease_sanlock_join(const char *lockspace, int host_id,
+    int io_timeout)
 {
 	return sanlock_unavailable();
 }

@@ -345,8 +345,8 @@ static void holder_exited(pid_t pid, int status, void *arg)
 static struct err *dom_spawn(struct lease_dom *d)
 {
 	posix_spawn_file_actions_t actions;
-	char host_id[16];
-	char *args[16];
+	char host_id[16], io_timeout[16];
+	char *args[18];
 	int sv[2], child_fd, error, n = 0;
 	pid_t pid;
 
@@ -376,6 +376,13 @@ static struct err *dom_spawn(struct lease_dom *d)
 	if (config.backend == LEASE_BACKEND_SANLOCK) {
 		args[n++] = "--host-id";
 		args[n++] = host_id;
+	}
+	if (config.backend == LEASE_BACKEND_SANLOCK &&
+	    config.sanlock_io_timeout > 0) {
+		snprintf(io_timeout, sizeof io_timeout, "%d",
+		    config.sanlock_io_timeout);
+		args[n++] = "--io-timeout";
+		args[n++] = io_timeout;
 	}
 	args[n] = NULL;
 	posix_spawn_file_actions_init(&actions);
@@ -1035,17 +1042,23 @@ static void join_exited(pid_t pid, int status, void *arg)
 
 static void start_join(void)
 {
-	char host_id[16], *args[8];
+	char host_id[16], io_timeout[16], *args[8];
 	pid_t pid;
-	int error;
+	int error, n = 0;
 
 	snprintf(host_id, sizeof host_id, "%d", config.host_id);
-	args[0] = "--join";
-	args[1] = "--lockspace";
-	args[2] = (char *)config.lockspace;
-	args[3] = "--host-id";
-	args[4] = host_id;
-	args[5] = NULL;
+	snprintf(io_timeout, sizeof io_timeout, "%d",
+	    config.sanlock_io_timeout);
+	args[n++] = "--join";
+	args[n++] = "--lockspace";
+	args[n++] = (char *)config.lockspace;
+	args[n++] = "--host-id";
+	args[n++] = host_id;
+	if (config.sanlock_io_timeout > 0) {
+		args[n++] = "--io-timeout";
+		args[n++] = io_timeout;
+	}
+	args[n] = NULL;
 	error = config.spawn(args, NULL, &pid);
 	if (error != 0) {
 		log_error("sanlock: cannot start joining the lockspace: %s",

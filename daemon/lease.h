@@ -53,6 +53,7 @@ struct lease_config {
 	const char *lockspace;		/* --lockspace DIR */
 	const char *host;		/* this host's name */
 	int host_id;			/* sanlock: --host-id, 1..2000 */
+	int sanlock_io_timeout;		/* seconds, 1..255; 0: sanlock's */
 	int timeout_ms;			/* one holder request; 0: default */
 	int retry_ms;			/* re-taking lost leases; 0: default */
 	lease_spawn_fn *spawn;

@@ -32,6 +32,7 @@
 #include "daemon/lease-wire.h"
 #include "daemon/lease.h"
 #include "daemon/log.h"
+#include "tests/unit/lease-hooks.h"
 
 #define UUID1 "11111111-1111-1111-1111-111111111111"
 #define UUID2 "22222222-2222-2222-2222-222222222222"
@@ -47,56 +48,6 @@ static char lockspace[PATH_MAX + 32], records_a[PATH_MAX + 32],
     records_b[PATH_MAX + 32], disks[PATH_MAX + 32];
 static char holder_program[PATH_MAX];
 static struct event_base *base;
-static struct event *sigchld_event;
-
-/* ------------------------------------------------------------------------
- * The daemon's hooks: holders spawned from the build tree, reaped here */
-
-#define MAX_CHILDREN 64
-static struct {
-	pid_t pid;
-	lease_child_fn *fn;
-	void *arg;
-} children[MAX_CHILDREN];
-
-static int test_spawn(char *const args[],
-    const posix_spawn_file_actions_t *actions, pid_t *pid)
-{
-	char *argv[20];
-	int n = 0;
-
-	argv[n++] = holder_program;
-	for (int i = 0; args[i] != NULL && n < 19; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return posix_spawn(pid, holder_program, actions, NULL, argv, environ);
-}
-
-static void test_watch(pid_t pid, lease_child_fn *fn, void *arg)
-{
-	for (int i = 0; i < MAX_CHILDREN; i++) {
-		if (children[i].pid == 0) {
-			children[i].pid = pid;
-			children[i].fn = fn;
-			children[i].arg = arg;
-			return;
-		}
-	}
-	cr_assert_fail("too many children");
-}
-
-static void on_sigchld(evutil_socket_t sig, short what, void *arg)
-{
-	for (int i = 0; i < MAX_CHILDREN; i++) {
-		pid_t pid = children[i].pid;
-		int status;
-
-		if (pid == 0 || waitpid(pid, &status, WNOHANG) != pid)
-			continue;
-		children[i].pid = 0;
-		children[i].fn(pid, status, children[i].arg);
-	}
-}
 
 static void make_dir(const char *path)
 {
@@ -114,10 +65,11 @@ static void lease_start(int retry_ms, int timeout_ms)
 		.host = "hostA",
 		.timeout_ms = timeout_ms,
 		.retry_ms = retry_ms,
-		.spawn = test_spawn,
-		.watch_child = test_watch,
 	};
-	struct err *e = lease_init(&cfg);
+	struct err *e;
+
+	lease_hooks_config(&cfg);
+	e = lease_init(&cfg);
 
 	cr_assert_null(e, "lease_init: %s", e ? e->desc : "");
 }
@@ -142,9 +94,7 @@ static void setup(void)
 	log_open(true, NULL, LOG_LEVEL_INFO);
 	base = event_base_new();
 	cr_assert_not_null(base);
-	sigchld_event = evsignal_new(base, SIGCHLD, on_sigchld, NULL);
-	event_add(sigchld_event, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cr_assert(lease_hooks_init(base, holder_program));
 }
 
 /* Every holder of either host goes, whatever the test left. */
@@ -184,8 +134,7 @@ static void teardown(void)
 	lease_shutdown();
 	kill_holders(records_a);
 	kill_holders(records_b);
-	if (sigchld_event != NULL)
-		event_free(sigchld_event);
+	lease_hooks_free();
 	if (base != NULL)
 		event_base_free(base);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
@@ -786,10 +735,7 @@ static pid_t daemon_child(const char *path)
 		struct err *e;
 
 		close(p[0]);
-		event_free(sigchld_event);
-		event_reinit(base);
-		sigchld_event = evsignal_new(base, SIGCHLD, on_sigchld, NULL);
-		event_add(sigchld_event, NULL);
+		lease_hooks_after_fork();
 		lease_start(0, 0);
 		e = acquire(UUID1, "dom1", path, LEASE_EXCLUSIVE, NULL);
 		c = e == NULL ? 'y' : 'n';
@@ -1167,4 +1113,71 @@ Test(lease, one_holder_per_domain)
 	free(lb);
 	free(a);
 	free(b);
+}
+
+/* ------------------------------------------------------------------------
+ * Names */
+
+static void fake_dm_uuid(const char *sysfs, const char *dev, const char *uuid)
+{
+	char path[PATH_MAX * 2];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/dev", sysfs);
+	make_dir(path);
+	snprintf(path, sizeof path, "%s/dev/block", sysfs);
+	make_dir(path);
+	snprintf(path, sizeof path, "%s/dev/block/%s", sysfs, dev);
+	make_dir(path);
+	snprintf(path, sizeof path, "%s/dev/block/%s/dm", sysfs, dev);
+	make_dir(path);
+	snprintf(path, sizeof path, "%s/dev/block/%s/dm/uuid", sysfs, dev);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(uuid, f);
+	fclose(f);
+}
+
+Test(lease, device_mapper_disks_are_named_alike_on_every_host)
+{
+	char *sysfs = disk_path("sys"), *name = NULL;
+
+	make_dir(sysfs);
+	fake_dm_uuid(sysfs, "253:3",
+	    "LVM-Nc1mJ7KrQpT2VJ0Qe3LoEwcJbXhFzgJbVYdVCT2oTqHIs8A5uXH0bnsaM2ejlgLm\n");
+	fake_dm_uuid(sysfs, "253:4", "\n");
+	fake_dm_uuid(sysfs, "253:5", "mpath-3600/../../etc\n");
+	cr_assert_eq(lease_block_device_name(253, 3, sysfs, &name), 0);
+	cr_assert_str_eq(name, "/dev/disk/by-id/dm-uuid-LVM-Nc1mJ7KrQpT2VJ0Qe3"
+	    "LoEwcJbXhFzgJbVYdVCT2oTqHIs8A5uXH0bnsaM2ejlgLm");
+	free(name);
+	/* no UUID, a UUID that is not one, no dm at all: no such name */
+	cr_assert_eq(lease_block_device_name(253, 4, sysfs, &name), -ENOENT);
+	cr_assert_null(name);
+	cr_assert_eq(lease_block_device_name(253, 5, sysfs, &name), -EINVAL);
+	cr_assert_null(name);
+	cr_assert_lt(lease_block_device_name(8, 0, sysfs, &name), 0);
+	cr_assert_null(name);
+	free(sysfs);
+}
+
+Test(lease, canonical_names)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "/xllease-none/a/./b//c/../d.img", "/xllease-none/a/b/d.img" },
+		{ "/xllease-none/../x.img", "/x.img" },
+		{ "rbd:pool/image", "rbd:pool/image" },
+		{ "/", "/" },
+	};
+	char *out;
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		cr_assert_eq(lease_canonical_path(cases[i].in, &out), 0);
+		cr_assert_str_eq(out, cases[i].out);
+		free(out);
+	}
+	cr_assert_eq(lease_canonical_path("", &out), -EINVAL);
+	cr_assert_eq(lease_canonical_path("/a\nb", &out), -EINVAL);
 }
