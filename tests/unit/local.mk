@@ -71,6 +71,7 @@ check_PROGRAMS += tests/unit/test-lease
 TESTS += tests/unit/test-lease
 endif
 tests_unit_test_lease_SOURCES = tests/unit/test-lease.c \
+	tests/unit/lease-hooks.c tests/unit/lease-hooks.h \
 	daemon/lease.c daemon/log.c daemon/fsutil.c
 tests_unit_test_lease_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
 	$(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) $(LIBBSD_CFLAGS)
