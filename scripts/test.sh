@@ -5,7 +5,8 @@
 #   3. the functional tests with the daemon under valgrind
 #   4. the fuzzers, briefly                                   make fuzz-run
 #   5. real Xen 4.17 under QEMU, end to end                   make check-xen
-# XENLIGHTD_SKIP="asan valgrind fuzz xen" leaves stages out (for a quick
+#   6. disk leases with two sanlock "hosts" (minutes)         make check-sanlock
+# XENLIGHTD_SKIP="asan valgrind fuzz xen sanlock" leaves stages out (for a quick
 # local run; CI runs everything).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,5 +42,9 @@ fi
 stage "real Xen under QEMU"
 if ! skipped xen; then
 	make -C "$top/build" check-xen || fail "check-xen"
+fi
+stage "disk leases: two hosts, lockspace and sanlock"
+if ! skipped sanlock; then
+	make -C "$top/build" check-sanlock || fail "check-sanlock"
 fi
 stage "all tests passed"
