@@ -15,6 +15,7 @@
 #include <sha2.h>
 
 #include "daemon/lease-disk.h"
+#include "proto/json-line.h"
 
 static const char *const lease_mode_names[] = {
 	[LEASE_SHARED] = "shared",
@@ -114,6 +115,22 @@ json_object *lease_disks_to_json(const struct lease_disks *list)
 		json_object_array_add(array, o);
 	}
 	return array;
+}
+
+char *lease_json_line(json_object *root, size_t *len)
+{
+	size_t n;
+	const char *text = json_line_format(root, &n);
+	char *line = malloc(n + 2);
+
+	if (line == NULL)
+		abort();
+	memcpy(line, text, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	*len = n + 1;
+	json_object_put(root);
+	return line;
 }
 
 bool lease_target_valid(const char *target)

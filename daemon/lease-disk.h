@@ -57,6 +57,10 @@ json_object *lease_disks_to_json(const struct lease_disks *list);
  * error says what is wrong, and out is left empty. */
 struct err *lease_disks_from_json(json_object *array, struct lease_disks *out);
 
+/* root as one line of JSON text, newline-ended (malloc'd; *len without
+ * the NUL).  Takes root's reference. */
+char *lease_json_line(json_object *root, size_t *len);
+
 /* A target the lease machinery takes: not empty, at most
  * LEASE_TARGET_MAX bytes, no control characters. */
 bool lease_target_valid(const char *target);

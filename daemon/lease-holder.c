@@ -357,6 +357,7 @@ static struct err *op_remove(struct lease_request *req)
 	/* a disk is named as it was added, or by any name of the same
 	 * disk: a path that no longer resolves still matches by its name */
 	for (size_t i = 0; i < req->disks.n; i++) {
+		free(req->disks.v[i].disk);
 		if (lease_canonical_path(req->disks.v[i].path,
 		    &req->disks.v[i].disk) < 0)
 			req->disks.v[i].disk = NULL;
@@ -610,12 +611,22 @@ static void usage_exit(const char *why)
 	exit(2);
 }
 
+static int int_option(const char *text, long max, const char *why)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || n < 1 || n > max)
+		usage_exit(why);
+	return (int)n;
+}
+
 static bool parse_options(int argc, char **argv)
 {
 	bool join = false;
-	char *end;
 	int opt;
-	long n;
 
 	while ((opt = getopt_long(argc, argv, "", holder_options,
 	    NULL)) != -1) {
@@ -641,18 +652,12 @@ static bool parse_options(int argc, char **argv)
 			id.lockspace = optarg;
 			break;
 		case OPT_HOST_ID:
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || n < 1 || n > 2000)
-				usage_exit("--host-id must be 1..2000");
-			id.host_id = (int)n;
+			id.host_id = int_option(optarg, 2000,
+			    "--host-id must be 1..2000");
 			break;
 		case OPT_IO_TIMEOUT:
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || n < 1 || n > 255)
-				usage_exit("--io-timeout must be 1..255");
-			id.io_timeout = (int)n;
+			id.io_timeout = int_option(optarg, 255,
+			    "--io-timeout must be 1..255");
 			break;
 		case OPT_JOIN:
 			join = true;

@@ -117,22 +117,6 @@ struct err *lease_record_parse(const char *text, size_t len,
 	return e;
 }
 
-static char *format_object(json_object *root, size_t *len)
-{
-	size_t n;
-	const char *text = json_line_format(root, &n);
-	char *copy = malloc(n + 2);
-
-	if (copy == NULL)
-		abort();
-	memcpy(copy, text, n);
-	copy[n] = '\n';
-	copy[n + 1] = '\0';
-	*len = n + 1;
-	json_object_put(root);
-	return copy;
-}
-
 char *lease_record_format(const struct lease_record *record, size_t *len)
 {
 	json_object *root = json_object_new_object();
@@ -151,7 +135,7 @@ char *lease_record_format(const struct lease_record *record, size_t *len)
 	    json_object_new_string(record->backend));
 	json_object_object_add(root, "disks",
 	    lease_disks_to_json(&record->disks));
-	return format_object(root, len);
+	return lease_json_line(root, len);
 }
 
 void lease_record_clear(struct lease_record *record)
@@ -307,7 +291,7 @@ char *lease_owner_format(const struct lease_owner *owner, size_t *len)
 	if (owner->pid > 0)
 		json_object_object_add(root, "pid",
 		    json_object_new_int64(owner->pid));
-	return format_object(root, len);
+	return lease_json_line(root, len);
 }
 
 void lease_owner_clear(struct lease_owner *owner)

@@ -158,22 +158,6 @@ void lease_reply_clear(struct lease_reply *reply)
 	lease_disks_clear(&reply->disks);
 }
 
-static char *format_line(json_object *root, size_t *len)
-{
-	size_t n;
-	const char *text = json_line_format(root, &n);
-	char *line = malloc(n + 2);
-
-	if (line == NULL)
-		abort();
-	memcpy(line, text, n);
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	*len = n + 1;
-	json_object_put(root);
-	return line;
-}
-
 char *lease_request_format(const struct lease_request *req, size_t *len)
 {
 	json_object *root = json_object_new_object();
@@ -186,7 +170,7 @@ char *lease_request_format(const struct lease_request *req, size_t *len)
 	if (req->op == LEASE_OP_DOMAIN)
 		json_object_object_add(root, "domain",
 		    json_object_new_string(req->domain));
-	return format_line(root, len);
+	return lease_json_line(root, len);
 }
 
 char *lease_reply_format(const struct err *error,
@@ -200,5 +184,5 @@ char *lease_reply_format(const struct err *error,
 		json_object_object_add(root, "ok",
 		    json_object_new_boolean(true));
 	json_object_object_add(root, "disks", lease_disks_to_json(held));
-	return format_line(root, len);
+	return lease_json_line(root, len);
 }

@@ -570,7 +570,13 @@ static void dom_finish(struct lease_dom *d, struct lease_req *r,
 			wanted_remove(d, r, before);
 			break;
 		case LEASE_OP_RELEASE:
+			/* gone: nothing is missing any more */
 			lease_disks_clear(&d->wanted);
+			if (d->lost != NULL) {
+				err_free(d->lost);
+				d->lost = NULL;
+				evtimer_del(d->retry);
+			}
 			break;
 		default:
 			break;
@@ -702,16 +708,21 @@ static void lease_disabled(lease_done_fn *done, void *arg)
 	req_complete(req_new(LEASE_OP_LIST, done, arg), NULL);
 }
 
-static bool check_uuid(const char *uuid, lease_done_fn *done, void *arg)
+/* The holder takes only what these say a domain is. */
+static bool check_domain(const char *uuid, const char *domain,
+    lease_done_fn *done, void *arg)
 {
-	if (schema_valid_uuid(uuid))
+	if (schema_valid_uuid(uuid) && (domain == NULL ||
+	    schema_valid_domain_name(domain)))
 		return true;
 	req_complete(req_new(LEASE_OP_LIST, done, arg),
-	    err_new(ERR_INTERNAL, "lease: '%.40s' is not a UUID", uuid));
+	    err_new(ERR_INVALID_ARGUMENT, "lease: '%.40s' '%.80s' is not a "
+	    "domain's UUID and name", uuid, domain ? domain : ""));
 	return false;
 }
 
-void lease_acquire(const char *uuid, const char *domain,
+/* A change that takes leases: queued behind the domain's others. */
+static void lease_take(enum lease_op op, const char *uuid, const char *domain,
     const struct lease_disks *disks, lease_done_fn *done, void *arg)
 {
 	struct lease_req *r;
@@ -720,27 +731,26 @@ void lease_acquire(const char *uuid, const char *domain,
 		lease_disabled(done, arg);
 		return;
 	}
-	if (!check_uuid(uuid, done, arg))
+	if (!check_domain(uuid, domain, done, arg))
 		return;
-	r = req_new(LEASE_OP_SET, done, arg);
+	r = req_new(op, done, arg);
 	lease_disks_copy(&r->wire.disks, disks);
 	dom_enqueue(dom_get(uuid, domain), r, false);
+}
+
+void lease_acquire(const char *uuid, const char *domain,
+    const struct lease_disks *disks, lease_done_fn *done, void *arg)
+{
+	lease_take(LEASE_OP_SET, uuid, domain, disks, done, arg);
 }
 
 void lease_add_disk(const char *uuid, const char *domain,
     const struct lease_disk *disk, lease_done_fn *done, void *arg)
 {
-	struct lease_req *r;
+	struct lease_disk one = { .path = disk->path, .mode = disk->mode };
+	struct lease_disks list = { .v = &one, .n = 1 };
 
-	if (!lease_enabled()) {
-		lease_disabled(done, arg);
-		return;
-	}
-	if (!check_uuid(uuid, done, arg))
-		return;
-	r = req_new(LEASE_OP_ADD, done, arg);
-	lease_disks_add(&r->wire.disks, disk->path, NULL, disk->mode);
-	dom_enqueue(dom_get(uuid, domain), r, false);
+	lease_take(LEASE_OP_ADD, uuid, domain, &list, done, arg);
 }
 
 void lease_remove_disk(const char *uuid, const char *path,
@@ -902,7 +912,12 @@ void lease_recover(const struct lease_running *running, size_t n,
 		struct lease_dom *d;
 
 		if (!schema_valid_uuid(running[i].uuid) ||
-		    dom_find(running[i].uuid) != NULL)
+		    !schema_valid_domain_name(running[i].domain)) {
+			log_error("lease: not a domain: '%.40s' '%.80s'",
+			    running[i].uuid, running[i].domain);
+			continue;
+		}
+		if (dom_find(running[i].uuid) != NULL)
 			continue;
 		d = dom_get(running[i].uuid, running[i].domain);
 		lease_disks_copy(&d->wanted, running[i].disks);
@@ -930,6 +945,20 @@ static json_object *holder_json(const struct err *lost)
 	return json_object_get(holder);
 }
 
+static json_object *list_entry_json(const struct lease_dom *d,
+    const char *disk, enum lease_mode mode, const char *state)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "disk", json_object_new_string(disk));
+	json_object_object_add(o, "mode",
+	    json_object_new_string(lease_mode_name(mode)));
+	json_object_object_add(o, "domain", json_object_new_string(d->name));
+	json_object_object_add(o, "host", json_object_new_string(config.host));
+	json_object_object_add(o, "state", json_object_new_string(state));
+	return o;
+}
+
 json_object *lease_list_json(void)
 {
 	json_object *list = json_object_new_array();
@@ -942,24 +971,13 @@ json_object *lease_list_json(void)
 
 		for (size_t i = 0; i < d->held.n; i++) {
 			const struct lease_disk *l = &d->held.v[i];
-			json_object *o;
 
 			/* one entry per disk, however many names it has */
 			if (lease_disks_find(&seen, l->disk) != NULL)
 				continue;
 			lease_disks_add(&seen, l->disk, NULL, l->mode);
-			o = json_object_new_object();
-			json_object_object_add(o, "disk",
-			    json_object_new_string(l->disk));
-			json_object_object_add(o, "mode", json_object_new_string(
-			    lease_mode_name(l->mode)));
-			json_object_object_add(o, "domain",
-			    json_object_new_string(d->name));
-			json_object_object_add(o, "host",
-			    json_object_new_string(config.host));
-			json_object_object_add(o, "state",
-			    json_object_new_string("held"));
-			json_object_array_add(list, o);
+			json_object_array_add(list, list_entry_json(d, l->disk,
+			    l->mode, "held"));
 		}
 		for (size_t i = 0; i < d->wanted.n; i++) {
 			const struct lease_disk *w = &d->wanted.v[i];
@@ -967,18 +985,8 @@ json_object *lease_list_json(void)
 
 			if (dom_holds(d, w->path))
 				continue;
-			o = json_object_new_object();
-			json_object_object_add(o, "disk",
-			    json_object_new_string(w->path));
-			json_object_object_add(o, "mode", json_object_new_string(
-			    lease_mode_name(w->mode)));
-			json_object_object_add(o, "domain",
-			    json_object_new_string(d->name));
-			json_object_object_add(o, "host",
-			    json_object_new_string(config.host));
-			json_object_object_add(o, "state",
-			    json_object_new_string(d->lost != NULL ? "lost" :
-			    "pending"));
+			o = list_entry_json(d, w->path, w->mode,
+			    d->lost != NULL ? "lost" : "pending");
 			holder = holder_json(d->lost);
 			if (holder != NULL)
 				json_object_object_add(o, "holder", holder);
@@ -1096,8 +1104,8 @@ struct err *lease_init(const struct lease_config *cfg)
 		    "needs --host-id 1..2000, unique among the hosts");
 	}
 	if (config.records_dir == NULL || config.lockspace == NULL ||
-	    config.host == NULL || config.spawn == NULL ||
-	    config.watch_child == NULL) {
+	    config.host == NULL || config.host[0] == '\0' ||
+	    config.spawn == NULL || config.watch_child == NULL) {
 		lease_shutdown();
 		return err_new(ERR_INTERNAL, "lease: incomplete configuration");
 	}

@@ -130,6 +130,24 @@ kill_holders() {
 	return 0
 }
 
+# host 1 holds web1's disk and a read-only image; host 2 is refused the
+# disk, with the holder named, and shares the image
+two_hosts() {
+	b=$1
+	expect 0 "host 1 takes the disk" tool $b 1 acquire $UUID1 web1 "$disk:exclusive"
+	expect 3 "host 2 is refused it" tool $b 2 acquire $UUID2 web2 "$disk:exclusive"
+	case $last_out in
+	*'"host":"xllease-host1"'*'"domain":"web1"'*)
+		pass "the conflict names host 1's web1" ;;
+	*) fail "the conflict does not name the holder: $last_out" ;;
+	esac
+	expect 0 "shared on host 1" tool $b 1 acquire $UUID3 cd1 "$iso:shared"
+	expect 0 "shared on host 2 too" tool $b 2 acquire $UUID2 cd2 "$iso:shared"
+	expect 0 "host 2 lets go of it" tool $b 2 release $UUID2
+	expect 3 "host 1's lease outlived every lease-tool" \
+	    tool $b 2 acquire $UUID2 web2 "$disk:exclusive"
+}
+
 UUID1=11111111-1111-4111-8111-111111111111
 UUID2=22222222-2222-4222-8222-222222222222
 UUID3=33333333-3333-4333-8333-333333333333
@@ -140,15 +158,7 @@ iso=$T/disks/install.iso
 : > "$iso"
 
 echo "== lockspace backend, two hosts on one directory"
-expect 0 "host 1 takes the disk" tool lockspace 1 acquire $UUID1 web1 "$disk:exclusive"
-expect 3 "host 2 is refused it" tool lockspace 2 acquire $UUID2 web2 "$disk:exclusive"
-case $last_out in
-*'"host":"xllease-host1"'*'"domain":"web1"'*) pass "the conflict names host 1's web1" ;;
-*) fail "the conflict does not name the holder: $last_out" ;;
-esac
-expect 0 "shared on host 1" tool lockspace 1 acquire $UUID3 cd1 "$iso:shared"
-expect 0 "shared on host 2 too" tool lockspace 2 acquire $UUID2 cd2 "$iso:shared"
-expect 0 "host 2 lets go of it" tool lockspace 2 release $UUID2
+two_hosts lockspace
 start=$(now)
 kill_holders "$T/lk1"
 expect 0 "host 2 gets the disk once host 1's holders died" \
@@ -199,17 +209,7 @@ done
 join_time=$(since "$start")
 pass "both hosts joined the lockspace in ${join_time} s"
 
-expect 0 "host 1 takes the disk" tool sanlock 1 acquire $UUID1 web1 "$disk:exclusive"
-expect 3 "host 2 is refused it" tool sanlock 2 acquire $UUID2 web2 "$disk:exclusive"
-case $last_out in
-*'"host":"xllease-host1"'*'"domain":"web1"'*) pass "the conflict names host 1's web1" ;;
-*) fail "the conflict does not name the holder: $last_out" ;;
-esac
-expect 0 "shared on host 1" tool sanlock 1 acquire $UUID3 cd1 "$iso:shared"
-expect 0 "shared on host 2 too" tool sanlock 2 acquire $UUID2 cd2 "$iso:shared"
-expect 0 "host 2 lets go of it" tool sanlock 2 release $UUID2
-expect 3 "host 1's lease outlived every lease-tool" \
-    tool sanlock 2 acquire $UUID2 web2 "$disk:exclusive"
+two_hosts sanlock
 
 echo "== host 1 dies: its sanlock daemon and its holders are killed"
 start=$(now)

@@ -30,6 +30,7 @@
 #include "daemon/fsutil.h"
 #include "daemon/lease-record.h"
 #include "daemon/lease-wire.h"
+#include "daemon/lease-xl.h"
 #include "daemon/lease.h"
 #include "daemon/log.h"
 #include "tests/unit/lease-hooks.h"
@@ -252,6 +253,21 @@ static void release(const char *uuid)
 	lease_release(uuid, on_done, &r);
 	run_until(&r.done);
 	cr_assert_null(r.e, "release: %s", r.e ? r.e->desc : "");
+}
+
+/* The next daemon's recovery, with dom1 running on path (exclusive). */
+static struct err *recover_dom1(const char *path)
+{
+	struct lease_disks need = { 0 };
+	struct lease_running running = { UUID1, "dom1", &need };
+	struct result r = { 0 };
+
+	lease_disks_add(&need, path, NULL, LEASE_EXCLUSIVE);
+	lease_recover(&running, 1, on_done, &r);
+	cr_assert_not(r.done, "done ran inside lease_recover");
+	run_until(&r.done);
+	lease_disks_clear(&need);
+	return r.e;
 }
 
 static void assert_ok(struct err *e, const char *what)
@@ -755,9 +771,6 @@ Test(lease, a_killed_daemon_keeps_its_leases_and_the_next_adopts_them)
 {
 	char *a = make_disk("a.img");
 	struct lease_record rec;
-	struct lease_disks need = { 0 };
-	struct lease_running running = { UUID1, "dom1", &need };
-	struct result r = { 0 };
 	struct direct h;
 	pid_t first = daemon_child(a);
 	json_object *info;
@@ -772,10 +785,7 @@ Test(lease, a_killed_daemon_keeps_its_leases_and_the_next_adopts_them)
 
 	/* the next daemon: dom1 still runs, its holder is adopted */
 	lease_start(0, 0);
-	lease_disks_add(&need, a, NULL, LEASE_EXCLUSIVE);
-	lease_recover(&running, 1, on_done, &r);
-	run_until(&r.done);
-	assert_ok(r.e, "recover");
+	assert_ok(recover_dom1(a), "recover");
 	cr_assert_str_eq(member(list_entry(a, "dom1"), "state"), "held");
 	info = lease_domain_json(UUID1);
 	cr_assert_eq(json_object_array_length(info), 1);
@@ -793,7 +803,6 @@ Test(lease, a_killed_daemon_keeps_its_leases_and_the_next_adopts_them)
 	cr_assert(run_for(WAIT_MS, process_gone, &rec.pid));
 	cr_assert_null(b_take(&h, a, "exclusive"));
 	direct_close(&h);
-	lease_disks_clear(&need);
 	lease_record_clear(&rec);
 	free(a);
 }
@@ -878,20 +887,13 @@ Test(lease, stale_records_are_removed)
 Test(lease, a_running_domain_without_a_holder_gets_one)
 {
 	char *a = make_disk("a.img");
-	struct lease_disks need = { 0 };
-	struct lease_running running = { UUID1, "dom1", &need };
-	struct result r = { 0 };
 	struct direct h;
 
 	lease_start(0, 0);
-	lease_disks_add(&need, a, NULL, LEASE_EXCLUSIVE);
-	lease_recover(&running, 1, on_done, &r);
-	run_until(&r.done);
-	assert_ok(r.e, "recover");
+	assert_ok(recover_dom1(a), "recover");
 	cr_assert_str_eq(member(list_entry(a, "dom1"), "state"), "held");
 	assert_conflict(b_take(&h, a, "shared"), a, "hostA", "dom1");
 	direct_close(&h);
-	lease_disks_clear(&need);
 	free(a);
 }
 
@@ -907,9 +909,6 @@ static bool entry_state_is(void *arg)
 Test(lease, a_lease_held_elsewhere_is_reported_lost_and_retaken_later)
 {
 	char *a = make_disk("a.img");
-	struct lease_disks need = { 0 };
-	struct lease_running running = { UUID1, "dom1", &need };
-	struct result r = { 0 };
 	struct direct h;
 	const char *held[] = { a, "dom1", "held" };
 	json_object *lost;
@@ -917,10 +916,7 @@ Test(lease, a_lease_held_elsewhere_is_reported_lost_and_retaken_later)
 	/* host B took dom1's disk while host A's daemon was away */
 	assert_ok(b_take(&h, a, "exclusive"), "host B");
 	lease_start(200, 0);
-	lease_disks_add(&need, a, NULL, LEASE_EXCLUSIVE);
-	lease_recover(&running, 1, on_done, &r);
-	run_until(&r.done);
-	assert_ok(r.e, "recover");
+	assert_ok(recover_dom1(a), "recover");
 	lost = list_entry(a, "dom1");
 	cr_assert_str_eq(member(lost, "state"), "lost");
 	{
@@ -936,7 +932,6 @@ Test(lease, a_lease_held_elsewhere_is_reported_lost_and_retaken_later)
 	direct_close(&h);
 	cr_assert(run_for(WAIT_MS, entry_state_is, held),
 	    "the lost lease was not taken again");
-	lease_disks_clear(&need);
 	free(a);
 }
 
@@ -982,8 +977,6 @@ Test(lease, a_holder_that_does_not_answer_times_out_and_is_reached_again)
 	struct lease_record rec;
 	struct result r = { 0 };
 
-	struct lease_disks need = { 0 };
-	struct lease_running running = { UUID1, "dom1", &need };
 
 	lease_start(0, 0);
 	assert_ok(acquire(UUID1, "dom1", a, LEASE_EXCLUSIVE, NULL), "dom1");
@@ -991,11 +984,7 @@ Test(lease, a_holder_that_does_not_answer_times_out_and_is_reached_again)
 	/* a daemon that waits 2 s for an answer adopts the holder */
 	lease_shutdown();
 	lease_start(0, 2000);
-	lease_disks_add(&need, a, NULL, LEASE_EXCLUSIVE);
-	lease_recover(&running, 1, on_done, &r);
-	run_until(&r.done);
-	assert_ok(r.e, "recover");
-	r = (struct result){ 0 };
+	assert_ok(recover_dom1(a), "recover");
 	kill(rec.pid, SIGSTOP);
 	lease_add_disk(UUID1, "dom1", &disk, on_done, &r);
 	run_until(&r.done);
@@ -1011,7 +1000,6 @@ Test(lease, a_holder_that_does_not_answer_times_out_and_is_reached_again)
 	assert_ok(r.e, "add after SIGCONT");
 	cr_assert_not_null(list_entry(a, "dom1"));
 	cr_assert_not_null(list_entry(b, "dom1"));
-	lease_disks_clear(&need);
 	lease_record_clear(&rec);
 	free(a);
 	free(b);
@@ -1081,10 +1069,13 @@ Test(lease, a_holder_whose_daemon_left_before_its_answer_releases)
 	int status;
 
 	direct_start(&h, records_b, "hostB", UUIDB, "domB");
-	/* the request goes out, and the daemon is gone before the answer */
+	/* the request goes out, and the daemon is gone before the answer:
+	 * the holder is stopped meanwhile, so that it cannot answer first */
+	kill(h.pid, SIGSTOP);
 	cr_assert(send(h.fd, line, strlen(line), MSG_NOSIGNAL) ==
 	    (ssize_t)strlen(line));
 	close(h.fd);
+	kill(h.pid, SIGCONT);
 	cr_assert(waitpid(h.pid, &status, 0) == h.pid);
 	cr_assert(WIFEXITED(status));
 	direct_start(&again, records_b, "hostB", UUID2, "domC");
@@ -1180,4 +1171,69 @@ Test(lease, canonical_names)
 	}
 	cr_assert_eq(lease_canonical_path("", &out), -EINVAL);
 	cr_assert_eq(lease_canonical_path("/a\nb", &out), -EINVAL);
+}
+
+static void config_disk(libxl_domain_config *c, const char *path, int rw,
+    int cdrom, libxl_disk_format format)
+{
+	libxl_device_disk *d;
+
+	c->disks = realloc(c->disks, (size_t)(c->num_disks + 1) * sizeof *d);
+	cr_assert_not_null(c->disks);
+	d = &c->disks[c->num_disks++];
+	libxl_device_disk_init(d);
+	d->pdev_path = path != NULL ? strdup(path) : NULL;
+	d->readwrite = rw;
+	d->is_cdrom = cdrom;
+	d->format = format;
+}
+
+Test(lease, the_disks_a_domain_configuration_needs)
+{
+	libxl_domain_config c;
+	struct lease_disks list;
+	struct lease_disk *d;
+
+	libxl_domain_config_init(&c);
+	config_disk(&c, "/srv/root.img", 1, 0, LIBXL_DISK_FORMAT_RAW);
+	config_disk(&c, "/srv/data.img", 0, 0, LIBXL_DISK_FORMAT_RAW);
+	config_disk(&c, "/srv/install.iso", 1, 1, LIBXL_DISK_FORMAT_RAW);
+	config_disk(&c, NULL, 0, 1, LIBXL_DISK_FORMAT_EMPTY);
+	config_disk(&c, "", 0, 1, LIBXL_DISK_FORMAT_RAW);
+	config_disk(&c, "/srv/data.img", 1, 0, LIBXL_DISK_FORMAT_QCOW2);
+	assert_ok(lease_disks_from_config(&c, &list), "from config");
+	/* root writable, data named twice (once writable), the iso read
+	 * only as every cdrom, the empty drives nothing */
+	cr_assert_eq(list.n, 3);
+	d = lease_disks_find(&list, "/srv/root.img");
+	cr_assert(d != NULL && d->mode == LEASE_EXCLUSIVE);
+	d = lease_disks_find(&list, "/srv/data.img");
+	cr_assert(d != NULL && d->mode == LEASE_EXCLUSIVE);
+	d = lease_disks_find(&list, "/srv/install.iso");
+	cr_assert(d != NULL && d->mode == LEASE_SHARED);
+	lease_disks_clear(&list);
+	config_disk(&c, "/srv/bad\nname.img", 1, 0, LIBXL_DISK_FORMAT_RAW);
+	cr_assert_not_null(lease_disks_from_config(&c, &list));
+	cr_assert_eq(list.n, 0);
+	libxl_domain_config_dispose(&c);
+}
+
+Test(lease, a_renamed_domain_is_named_in_conflicts)
+{
+	char *a = make_disk("a.img");
+	struct lease_disk disk = { .path = a, .mode = LEASE_EXCLUSIVE };
+	struct result r = { 0 };
+
+	lease_start(0, 0);
+	assert_ok(acquire(UUID1, "dom1", a, LEASE_EXCLUSIVE, NULL), "dom1");
+	lease_rename(UUID1, "web-renamed");
+	/* a domain's requests are answered in order: once this one is, the
+	 * rename is done */
+	lease_add_disk(UUID1, "web-renamed", &disk, on_done, &r);
+	run_until(&r.done);
+	assert_ok(r.e, "add what it holds");
+	assert_conflict(acquire(UUID2, "dom2", a, LEASE_EXCLUSIVE, NULL), a,
+	    "hostA", "web-renamed");
+	cr_assert_not_null(list_entry(a, "web-renamed"));
+	free(a);
 }
