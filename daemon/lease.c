@@ -225,7 +225,9 @@ static void dom_maybe_free(struct lease_dom *d)
 	dom_free(d);
 }
 
-static void dom_enqueue(struct lease_dom *d, struct lease_req *r, bool first)
+/* Queues r, first (behind the request in flight) or last; the caller
+ * kicks the queue. */
+static void dom_queue(struct lease_dom *d, struct lease_req *r, bool first)
 {
 	r->dom = d;
 	if (first && d->busy) {
@@ -237,6 +239,12 @@ static void dom_enqueue(struct lease_dom *d, struct lease_req *r, bool first)
 	} else {
 		TAILQ_INSERT_TAIL(&d->queue, r, entry);
 	}
+}
+
+/* Queues r last and starts what can start; d may be gone afterwards. */
+static void dom_enqueue(struct lease_dom *d, struct lease_req *r)
+{
+	dom_queue(d, r, false);
 	dom_kick(d);
 }
 
@@ -253,7 +261,7 @@ static bool dom_has_all(const struct lease_dom *d)
 	return true;
 }
 
-/* A re-take of what the domain needs, queued first. */
+/* A re-take of what the domain needs, queued first (not kicked). */
 static void dom_retake(struct lease_dom *d)
 {
 	struct lease_req *r;
@@ -263,17 +271,19 @@ static void dom_retake(struct lease_dom *d)
 	r = req_new(LEASE_OP_ADD, NULL, NULL);
 	r->recovery = true;
 	lease_disks_copy(&r->wire.disks, &d->wanted);
-	dom_enqueue(d, r, true);
+	dom_queue(d, r, true);
 }
 
 static void dom_retry(evutil_socket_t fd, short what, void *arg)
 {
 	struct lease_dom *d = arg;
 
-	if (d->lost != NULL)
+	if (d->lost != NULL) {
 		dom_retake(d);
-	else
+		dom_kick(d);
+	} else {
 		dom_maybe_free(d);
+	}
 }
 
 static void dom_schedule_retry(struct lease_dom *d)
@@ -493,8 +503,11 @@ static void dom_kick(struct lease_dom *d)
 	struct err *e;
 
 	while (!d->busy && (r = TAILQ_FIRST(&d->queue)) != NULL) {
-		if (d->conn == NULL && d->pid != 0 && !dom_connect(d))
+		if (d->conn == NULL && d->pid != 0 && !dom_connect(d)) {
+			/* it may queue a re-take first: look again */
 			dom_holder_gone(d, "does not answer on its socket");
+			continue;
+		}
 		if (d->conn != NULL) {
 			dom_send(d, r);
 			return;
@@ -735,7 +748,7 @@ static void lease_take(enum lease_op op, const char *uuid, const char *domain,
 		return;
 	r = req_new(op, done, arg);
 	lease_disks_copy(&r->wire.disks, disks);
-	dom_enqueue(dom_get(uuid, domain), r, false);
+	dom_enqueue(dom_get(uuid, domain), r);
 }
 
 void lease_acquire(const char *uuid, const char *domain,
@@ -765,7 +778,7 @@ void lease_remove_disk(const char *uuid, const char *path,
 	}
 	r = req_new(LEASE_OP_REMOVE, done, arg);
 	lease_disks_add(&r->wire.disks, path, NULL, LEASE_SHARED);
-	dom_enqueue(d, r, false);
+	dom_enqueue(d, r);
 }
 
 void lease_release(const char *uuid, lease_done_fn *done, void *arg)
@@ -776,7 +789,7 @@ void lease_release(const char *uuid, lease_done_fn *done, void *arg)
 		lease_disabled(done, arg);
 		return;
 	}
-	dom_enqueue(d, req_new(LEASE_OP_RELEASE, done, arg), false);
+	dom_enqueue(d, req_new(LEASE_OP_RELEASE, done, arg));
 }
 
 void lease_rename(const char *uuid, const char *domain)
@@ -791,7 +804,7 @@ void lease_rename(const char *uuid, const char *domain)
 	d->name = lease_strdup(domain);
 	r = req_new(LEASE_OP_DOMAIN, NULL, NULL);
 	r->wire.domain = lease_strdup(domain);
-	dom_enqueue(d, r, false);
+	dom_enqueue(d, r);
 }
 
 /* ------------------------------------------------------------------------
@@ -816,7 +829,7 @@ static void recover_queue(struct lease_dom *d, enum lease_op op,
 	if (disks != NULL)
 		lease_disks_copy(&r->wire.disks, disks);
 	recover_pending++;
-	dom_enqueue(d, r, false);
+	dom_enqueue(d, r);
 }
 
 static void recover_record(const char *path, const struct lease_running *running,
