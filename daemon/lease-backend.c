@@ -51,8 +51,8 @@ struct err *lease_conflict_from_note(const struct lease_held *l,
 		err_free(e);
 		return lease_conflict_new(l->disk, NULL, NULL, held_mode);
 	}
-	/* two disks whose names hash alike would share a file: the note
-	 * names only its own disk's holder */
+	/* a note about another disk (a file copied or edited by hand) says
+	 * nothing about who holds this one */
 	if (strcmp(owner.disk, l->disk) != 0)
 		e = lease_conflict_new(l->disk, NULL, NULL, held_mode);
 	else

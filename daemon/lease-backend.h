@@ -50,6 +50,10 @@ struct lease_backend {
 extern const struct lease_backend lease_backend_lockspace;
 extern const struct lease_backend lease_backend_sanlock;
 
+/* What a backend has to say: the holder's standard error and syslog. */
+void lease_holder_warn(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
 /* By name ("lockspace", "sanlock"); NULL for any other. */
 const struct lease_backend *lease_backend_find(const char *name);
 

@@ -176,7 +176,8 @@ struct err *lease_disks_from_json(json_object *array, struct lease_disks *out)
 	out->v = NULL;
 	out->n = 0;
 	if (!json_object_is_type(array, json_type_array))
-		return err_new(ERR_INVALID_ARGUMENT, "'disks' must be an array");
+		return err_new(ERR_INVALID_ARGUMENT,
+		    "'disks' must be an array");
 	n = json_object_array_length(array);
 	if (n > LEASE_MAX_DISKS)
 		return err_new(ERR_INVALID_ARGUMENT, "more than %d disks",

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "daemon/fsutil.h"
@@ -65,17 +66,20 @@ static size_t nheld;
 /* false until the daemon that started us has our first answer */
 static bool started;
 
-static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void warn(const char *fmt, ...)
+/* To the daemon's standard error, which the holder inherits (a terminal,
+ * the journal), and to syslog: a daemon started in the background has
+ * none, and what a holder says about leases outlives the daemon. */
+void lease_holder_warn(const char *fmt, ...)
 {
+	char text[1024];
 	va_list ap;
 
-	fprintf(stderr, "xenlightd-lease-holder %s: ", id.uuid ? id.uuid : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "xenlightd-lease-holder %s: %s\n",
+	    id.uuid ? id.uuid : "", text);
+	syslog(LOG_WARNING, "%s: %s", id.uuid ? id.uuid : "", text);
 }
 
 /* ------------------------------------------------------------------------
@@ -120,7 +124,7 @@ static enum lease_mode wanted_mode(const struct lease_disks *want,
 struct change {
 	struct lease_held *taken;	/* new in this request */
 	size_t ntaken;
-	char **upgraded;		/* shared -> exclusive in this request */
+	char **upgraded;		/* made exclusive in this request */
 	size_t nupgraded;
 };
 
@@ -132,7 +136,7 @@ static void change_undo(struct change *c)
 
 		if (l != NULL &&
 		    (e = backend->convert(&id, l, LEASE_SHARED)) != NULL) {
-			warn("%s", e->desc);
+			lease_holder_warn("%s", e->desc);
 			err_free(e);
 		}
 	}
@@ -208,7 +212,7 @@ static struct err *holder_apply(const struct lease_disks *want)
 		} else if (l->mode == LEASE_EXCLUSIVE && mode == LEASE_SHARED &&
 		    (e = backend->convert(&id, l, LEASE_SHARED)) != NULL) {
 			/* still exclusive: more than asked, never less */
-			warn("%s", e->desc);
+			lease_holder_warn("%s", e->desc);
 			err_free(e);
 		}
 	}
@@ -275,7 +279,7 @@ static int socket_listen(void)
 	int fd, probe;
 
 	if (strlen(socket_path) >= sizeof sa.sun_path) {
-		warn("socket path %s is too long", socket_path);
+		lease_holder_warn("socket path %s is too long", socket_path);
 		return -1;
 	}
 	strcpy(sa.sun_path, socket_path);
@@ -285,7 +289,8 @@ static int socket_listen(void)
 		return -1;
 	if (connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0) {
 		close(probe);
-		warn("another holder answers on %s", socket_path);
+		lease_holder_warn("another holder answers on %s",
+		    socket_path);
 		return -1;
 	}
 	close(probe);
@@ -295,7 +300,8 @@ static int socket_listen(void)
 		return -1;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
 	    chmod(socket_path, 0600) < 0 || listen(fd, 8) < 0) {
-		warn("cannot listen on %s: %s", socket_path, strerror(errno));
+		lease_holder_warn("cannot listen on %s: %s", socket_path,
+		    strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -490,8 +496,8 @@ static void client_request(struct holder_client *c, const char *line,
 		if (!sent) {
 			/* the daemon went away not knowing we hold its
 			 * domain's leases: nobody would release them */
-			warn("the daemon left before our first answer: "
-			    "releasing");
+			lease_holder_warn("the daemon left before our first "
+			    "answer: releasing");
 			holder_exit(1);
 		}
 		started = true;
@@ -692,6 +698,7 @@ static int detach(void)
 	sigset_t mask;
 
 	setsid();
+	openlog("xenlightd-lease-holder", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	prctl(PR_SET_PDEATHSIG, 0);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -715,7 +722,8 @@ int main(int argc, char **argv)
 		    id.io_timeout);
 
 		if (e != NULL) {
-			fprintf(stderr, "xenlightd-lease-holder: %s\n", e->desc);
+			fprintf(stderr, "xenlightd-lease-holder: %s\n",
+			    e->desc);
 			err_free(e);
 			return 1;
 		}
@@ -726,7 +734,7 @@ int main(int argc, char **argv)
 	fcntl(HOLDER_FIRST_FD, F_SETFD, FD_CLOEXEC);
 	signal_fd = detach();
 	if (signal_fd < 0) {
-		warn("cannot set up: %s", strerror(errno));
+		lease_holder_warn("cannot set up: %s", strerror(errno));
 		return 1;
 	}
 	for (int i = 0; i < HOLDER_MAX_CLIENTS; i++)
@@ -762,14 +770,15 @@ int main(int argc, char **argv)
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			warn("poll: %s", strerror(errno));
+			lease_holder_warn("poll: %s", strerror(errno));
 			holder_exit(1);
 		}
 		for (nfds_t i = 0; i < n; i++) {
 			if (pfd[i].revents == 0)
 				continue;
 			if (map[i] == -1) {
-				warn("stopping on a signal: releasing");
+				lease_holder_warn("stopping on a signal: "
+				    "releasing");
 				holder_exit(0);
 			} else if (map[i] == -2) {
 				accept_clients();

@@ -136,8 +136,8 @@ static struct err *lockspace_take(struct lease_held *l, int fd,
 		if (lockspace_lock(fd, type, F_OFD_SETLK, &fl) == 0)
 			return NULL;
 		if (errno != EAGAIN && errno != EACCES)
-			return err_new(ERR_IO, "cannot lock the lease of %s: %s",
-			    l->disk, strerror(errno));
+			return err_new(ERR_IO, "cannot lock the lease of "
+			    "%s: %s", l->disk, strerror(errno));
 		if (lockspace_lock(fd, type, F_OFD_GETLK, &fl) < 0)
 			return err_new(ERR_IO, "cannot query the lease of %s: "
 			    "%s", l->disk, strerror(errno));
@@ -201,7 +201,7 @@ static void lockspace_note(struct lease_holder_id *id, struct lease_held *l)
 		return;
 	e = lockspace_write_note(id, l);
 	if (e != NULL) {
-		fprintf(stderr, "xenlightd-lease-holder: %s\n", e->desc);
+		lease_holder_warn("%s", e->desc);
 		err_free(e);
 	}
 }

@@ -67,7 +67,8 @@ static json_object *parse_object(const char *text, size_t len, size_t max,
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		len--;
 	if (len > max) {
-		*e = err_new(ERR_INVALID_ARGUMENT, "longer than %zu bytes", max);
+		*e = err_new(ERR_INVALID_ARGUMENT, "longer than %zu bytes",
+		    max);
 		return NULL;
 	}
 	return json_line_parse(text, len, e);

@@ -250,8 +250,7 @@ static void sanlock_write_note(struct lease_holder_id *id,
 	int rc = fsutil_atomic_write(path, note, len, 0600, true);
 
 	if (rc < 0)
-		fprintf(stderr, "xenlightd-lease-holder: cannot write %s: %s\n",
-		    path, strerror(-rc));
+		lease_holder_warn("cannot write %s: %s", path, strerror(-rc));
 	free(note);
 	free(path);
 }
@@ -355,9 +354,9 @@ static void sanlock_release_lease(struct lease_holder_id *id,
 		sanlock_clear_note(id, l);
 	rv = sanlock_release(s->sock, -1, 0, 1, &res);
 	if (rv < 0)
-		fprintf(stderr, "xenlightd-lease-holder: sanlock: cannot "
-		    "release the lease of %s: %s (%d); it goes when this "
-		    "holder exits\n", l->disk, sanlock_strerror(rv), rv);
+		lease_holder_warn("sanlock: cannot release the lease of %s: "
+		    "%s (%d); it goes when this holder exits", l->disk,
+		    sanlock_strerror(rv), rv);
 	free(res);
 	l->backend_data = NULL;
 }

@@ -404,8 +404,8 @@ static struct err *dom_spawn(struct lease_dom *d)
 	close(sv[1]);
 	if (error != 0) {
 		close(sv[0]);
-		return err_new(ERR_INTERNAL, "cannot start the lease holder: %s",
-		    strerror(error));
+		return err_new(ERR_INTERNAL, "cannot start the lease holder: "
+		    "%s", strerror(error));
 	}
 	d->pid = pid;
 	d->child = true;
@@ -832,8 +832,8 @@ static void recover_queue(struct lease_dom *d, enum lease_op op,
 	dom_enqueue(d, r);
 }
 
-static void recover_record(const char *path, const struct lease_running *running,
-    size_t n)
+static void recover_record(const char *path,
+    const struct lease_running *running, size_t n)
 {
 	struct lease_record rec;
 	const struct lease_running *run;
@@ -1146,7 +1146,8 @@ void lease_shutdown(void)
 		while ((r = TAILQ_FIRST(&d->queue)) != NULL) {
 			TAILQ_REMOVE(&d->queue, r, entry);
 			r->recovery = false;
-			req_complete(r, err_new(ERR_ABORTED, "the daemon stops"));
+			req_complete(r, err_new(ERR_ABORTED,
+			    "the daemon stops"));
 		}
 		dom_free(d);
 	}
