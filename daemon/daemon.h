@@ -39,6 +39,9 @@ struct options {
 	int job_history;		/* finished jobs kept at least */
 	int job_history_seconds;	/* ... and at least this long */
 	int shutdown_timeout_ms;	/* domain-shutdown {wait} default */
+	int lease_backend;		/* enum lease_backend_kind (lease.h) */
+	char *lockspace;		/* default <statedir>/lockspace */
+	int host_id;			/* sanlock's host id, 1..2000; 0 unset */
 	bool sim;
 };
 

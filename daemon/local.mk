@@ -43,11 +43,15 @@ daemon_xenlightd_SOURCES = \
 	daemon/cmd-restore.c \
 	daemon/cmd-dump.c \
 	daemon/cmd-tune.c \
-	daemon/cmd-device.c
+	daemon/cmd-device.c \
+	daemon/lease.c daemon/lease.h \
+	daemon/lease-xl.c daemon/lease-xl.h \
+	daemon/lease-daemon.c daemon/lease-daemon.h
 daemon_xenlightd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
 	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENSTAT_CFLAGS) $(LIBBSD_CFLAGS) \
 	$(YAJL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
-daemon_xenlightd_LDADD = daemon/libxlcfg.la proto/libproto.la \
+daemon_xenlightd_LDADD = daemon/libxlcfg.la daemon/liblease.la \
+	proto/libproto.la \
 	$(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) $(XLUTIL_LIBS) \
 	$(XENSTAT_LIBS) $(LIBSYSTEMD_LIBS) \
 	$(LIBBSD_LIBS) $(PTHREAD_LIBS)
@@ -78,3 +82,25 @@ daemon_libxlcfg_la_SOURCES = \
 daemon_libxlcfg_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) \
 	$(XLUTIL_CFLAGS)
 daemon_libxlcfg_la_LIBADD = $(JSONC_LIBS) $(XENLIGHT_LIBS) $(XLUTIL_LIBS)
+
+# Disk leases (doc/leases.md).  liblease: what the daemon, the holder, the
+# tests and the fuzzers share (lists of disks, canonical names and keys,
+# the holder's control protocol, records and owner notes).
+noinst_LTLIBRARIES += daemon/liblease.la
+daemon_liblease_la_SOURCES = \
+	daemon/lease-disk.c daemon/lease-disk.h \
+	daemon/lease-wire.c daemon/lease-wire.h \
+	daemon/lease-record.c daemon/lease-record.h
+daemon_liblease_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBMD_CFLAGS)
+daemon_liblease_la_LIBADD = proto/libproto.la $(JSONC_LIBS) $(LIBMD_LIBS)
+
+# One per running domain: holds its leases, outlives the daemon
+pkglibexec_PROGRAMS += daemon/xenlightd-lease-holder
+daemon_xenlightd_lease_holder_SOURCES = daemon/lease-holder.c \
+	daemon/lease-backend.c daemon/lease-backend.h \
+	daemon/lease-lockspace.c daemon/lease-sanlock.c \
+	daemon/fsutil.c daemon/fsutil.h
+daemon_xenlightd_lease_holder_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) \
+	$(LIBBSD_CFLAGS) $(SANLOCK_CFLAGS)
+daemon_xenlightd_lease_holder_LDADD = daemon/liblease.la proto/libproto.la \
+	$(JSONC_LIBS) $(LIBBSD_LIBS) $(SANLOCK_LIBS)

@@ -28,6 +28,7 @@
 #include "daemon/fsutil.h"
 #include "daemon/intake.h"
 #include "daemon/job.h"
+#include "daemon/lease.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"

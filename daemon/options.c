@@ -14,6 +14,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/fsutil.h"
+#include "daemon/lease.h"
 #include "daemon/log.h"
 #include "proto/mem.h"
 
@@ -35,6 +36,7 @@ struct options options = {
 	.job_history = 1000,
 	.job_history_seconds = 600,
 	.shutdown_timeout_ms = 60000,
+	.lease_backend = LEASE_BACKEND_LOCKSPACE,
 	.group_id = (gid_t)-1,
 };
 
@@ -65,6 +67,7 @@ static bool no_config;
 static const char *option_config(const char *value);
 static const char *option_group(const char *value);
 static const char *option_log_level(const char *value);
+static const char *option_lease_backend(const char *value);
 
 static const struct option_spec option_specs[] = {
 	{ "foreground", 'f', OPTION_FLAG, &options.foreground, 0, 0, NULL,
@@ -118,6 +121,14 @@ static const struct option_spec option_specs[] = {
 	  "log to FILE (reopened on SIGHUP)", NULL },
 	{ "shutdown-timeout", 0, OPTION_INT, &options.shutdown_timeout_ms, 1,
 	  MS_PER_DAY, "MS", "domain-shutdown's default wait", NULL },
+	{ "lease-backend", 0, OPTION_CUSTOM, NULL, 0, 0, "BACKEND",
+	  "disk leases: lockspace, sanlock or none [lockspace]",
+	  option_lease_backend },
+	{ "lockspace", 0, OPTION_PATH, &options.lockspace, 0, 0, "DIR",
+	  "the leases' directory, shared by the hosts [STATEDIR/lockspace]",
+	  NULL },
+	{ "host-id", 0, OPTION_INT, &options.host_id, 1, 2000, "N",
+	  "sanlock host id, unique among the hosts", NULL },
 	{ "sim", 0, OPTION_FLAG, &options.sim, 0, 0, NULL,
 	  "run on the simulated hypervisor", NULL },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL },
@@ -162,6 +173,16 @@ static const char *option_log_level(const char *value)
 	return NULL;
 }
 
+static const char *option_lease_backend(const char *value)
+{
+	enum lease_backend_kind kind;
+
+	if (!lease_backend_kind_parse(value, &kind))
+		return "must be lockspace, sanlock or none";
+	options.lease_backend = (int)kind;
+	return NULL;
+}
+
 /* One option, from the command line or the config file.  Returns NULL or
  * what is wrong with the value. */
 static const char *option_apply(const struct option_spec *o,
@@ -200,11 +221,15 @@ static const char *option_apply(const struct option_spec *o,
 	return "is not an option";
 }
 
-/* The default an option has now (before parsing: the built-in one). */
+/* The default an option has now (before parsing: the built-in one); none
+ * for an option that is unset by default (a value outside its range). */
 static void option_default(const struct option_spec *o, char *buf,
     size_t len)
 {
 	buf[0] = '\0';
+	if (o->kind == OPTION_INT && (*(int *)o->field < o->min ||
+	    *(int *)o->field > o->max))
+		return;
 	if (o->kind == OPTION_INT)
 		snprintf(buf, len, " [%d]", *(int *)o->field);
 	else if (o->kind == OPTION_INT64)
@@ -431,4 +456,12 @@ void options_parse(int argc, char **argv)
 	if (options.ro_socket_path == NULL)
 		xasprintf(&options.ro_socket_path, "%s/xenlightd-ro.sock",
 		    options.rundir);
+	if (options.lockspace == NULL)
+		xasprintf(&options.lockspace, "%s/lockspace", options.statedir);
+	if (options.lease_backend == LEASE_BACKEND_SANLOCK &&
+	    options.host_id == 0) {
+		fprintf(stderr, "xenlightd: --lease-backend sanlock needs "
+		    "--host-id N (1..2000, unique among the hosts)\n");
+		exit(2);
+	}
 }

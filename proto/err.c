@@ -23,6 +23,7 @@ static const char *const err_class_names[ERR_CLASS_COUNT] = {
 	[ERR_HYPERVISOR] = "HypervisorError",
 	[ERR_IO] = "IOError",
 	[ERR_RESOURCE_LIMIT] = "ResourceLimit",
+	[ERR_LEASE_CONFLICT] = "LeaseConflict",
 	[ERR_INTERNAL] = "Internal",
 };
 

@@ -8,6 +8,7 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config git ca-certificates \
 	libxen-dev libevent-dev libjson-c-dev libyajl-dev libbsd-dev uthash-dev \
+	libmd-dev libsanlock-dev sanlock \
 	libsystemd-dev libcriterion-dev bash-completion \
 	systemd \
 	valgrind clang libclang-rt-14-dev \

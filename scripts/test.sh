@@ -7,7 +7,8 @@
 #   5. the Debian packages: built, lintian, installed in a chroot and run
 #                                                   tests/pkg/check-packages.sh
 #   6. real Xen 4.17 under QEMU, end to end                   make check-xen
-# XENLIGHTD_SKIP="asan valgrind fuzz pkg xen" leaves stages out (for a quick
+#   7. disk leases with two sanlock "hosts" (minutes)         make check-sanlock
+# XENLIGHTD_SKIP="asan valgrind fuzz pkg xen sanlock" leaves stages out (for a quick
 # local run; CI runs everything).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,5 +49,9 @@ fi
 stage "real Xen under QEMU"
 if ! skipped xen; then
 	make -C "$top/build" check-xen || fail "check-xen"
+fi
+stage "disk leases: two hosts, lockspace and sanlock"
+if ! skipped sanlock; then
+	make -C "$top/build" check-sanlock || fail "check-sanlock"
 fi
 stage "all tests passed"

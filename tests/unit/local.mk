@@ -87,3 +87,17 @@ tests_unit_test_command_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
 	$(JSONC_CFLAGS) $(XENLIGHT_CFLAGS)
 tests_unit_test_command_LDADD = proto/libproto.la $(CRITERION_LIBS) \
 	$(JSONC_LIBS)
+# Disk leases: daemon/lease.c on a private event base, driving real
+# daemon/xenlightd-lease-holder processes (lockspace backend).
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test-lease
+TESTS += tests/unit/test-lease
+endif
+tests_unit_test_lease_SOURCES = tests/unit/test-lease.c \
+	tests/unit/lease-hooks.c tests/unit/lease-hooks.h \
+	daemon/lease.c daemon/lease-xl.c daemon/log.c daemon/fsutil.c
+tests_unit_test_lease_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
+	$(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) $(LIBBSD_CFLAGS)
+tests_unit_test_lease_LDADD = daemon/liblease.la proto/libproto.la \
+	$(CRITERION_LIBS) $(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) \
+	$(LIBBSD_LIBS)
