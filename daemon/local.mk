@@ -8,7 +8,7 @@ daemon_xenlightd_SOURCES = \
 	daemon/fileio.c daemon/fileio.h \
 	daemon/fsutil.c daemon/fsutil.h \
 	daemon/helper.c daemon/helper.h \
-	daemon/server.c daemon/server.h \
+	daemon/server.c daemon/server.h daemon/conn.c daemon/conn.h \
 	daemon/command.c daemon/command.h \
 	daemon/state-lock.c daemon/state-lock.h \
 	daemon/systemd.c daemon/systemd.h \
