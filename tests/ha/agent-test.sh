@@ -13,16 +13,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 HA_SCOPE=agent
 
-HA_DESTDIR="" HA_PREFIX=/usr/local OUT=""
-while [ $# -gt 0 ]; do
-	case $1 in
-	--destdir) HA_DESTDIR=$2; shift 2 ;;
-	--prefix) HA_PREFIX=$2; shift 2 ;;
-	--out) OUT=$2; shift 2 ;;
-	*) echo "usage: $0 --destdir DIR --prefix PREFIX [--out DIR]" >&2; exit 2 ;;
-	esac
-done
-export HA_DESTDIR HA_PREFIX
+ha_parse_args "$@"
 [ "$(id -u)" = 0 ] || ha_die "run as root (namespaces, overlay mounts)"
 ha_installed_check
 command -v ocf-tester >/dev/null || ha_die "ocf-tester is missing (Debian resource-agents)"
@@ -158,22 +149,20 @@ ha_xlctl "$SA" pause xlha1 >/dev/null || ha_fail "pause xlha1"
 ra_check 0 "monitor, paused guest (counts as running)" monitor "${C[@]}"
 ra_check 0 "stop, paused guest" stop "${C[@]}"
 ha_check_eq "the paused guest was destroyed (not asked to shut down)" \
-	"domain-destroy completed -" "$(ha_jobs "$SA" xlha1 | tail -n 1)"
+	"domain-destroy completed -" "$(ha_last_jobs "$SA" xlha1 1)"
 ha_check_eq "the paused guest is gone" absent "$(sim_a xlha1)"
 
 G3=$(guest_config xlha3 'on_crash = "preserve"')
 C3=(OCF_RESKEY_config="$G3" OCF_RESKEY_socket="$SA")
 ra_check 0 "start, guest that will crash" start "${C3[@]}"
-ha_xlctl "$SIMA" raw '{"execute":"sim-guest","arguments":{"domain":"xlha3","action":"crash"}}' \
-	>/dev/null || ha_fail "sim-guest crash"
+ha_sim_guest "$SIMA" xlha3 crash
 ha_wait 20 "xlha3 crashed" daemon_state_is "$SA" xlha3 crashed
 ra_check 1 "monitor, crashed guest (failed)" monitor "${C3[@]}"
 ra_check 0 "stop, crashed guest" stop "${C3[@]}"
 ha_check_eq "the crashed guest is gone" absent "$(sim_a xlha3)"
 
 ra_check 0 "start again" start "${C[@]}"
-ha_xlctl "$SIMA" raw '{"execute":"sim-guest","arguments":{"domain":"xlha1","action":"shutdown"}}' \
-	>/dev/null || ha_fail "sim-guest shutdown"
+ha_sim_guest "$SIMA" xlha1 shutdown
 ha_wait 20 "xlha1 gone after its own shutdown" daemon_state_is "$SA" xlha1 absent
 ra_check 7 "monitor, guest that shut down by itself" monitor "${C[@]}"
 
@@ -181,33 +170,31 @@ ra_check 7 "monitor, guest that shut down by itself" monitor "${C[@]}"
 ra_check 0 "start" start "${C[@]}"
 ra_check 0 "stop, cooperating guest" stop "${C[@]}" OCF_RESKEY_shutdown_timeout=10
 ha_check_eq "it shut down (no destroy)" "domain-shutdown completed -" \
-	"$(ha_jobs "$SA" xlha1 | tail -n 1)"
+	"$(ha_last_jobs "$SA" xlha1 1)"
 
 ra_check 0 "start" start "${C[@]}"
-ha_xlctl "$SIMA" raw '{"execute":"sim-guest","arguments":{"domain":"xlha1","action":"ignore-shutdown"}}' \
-	>/dev/null || ha_fail "sim-guest ignore-shutdown"
+ha_sim_guest "$SIMA" xlha1 ignore-shutdown
 ra_check 0 "stop, guest ignoring shutdown (shutdown_timeout=3)" stop "${C[@]}" \
 	OCF_RESKEY_shutdown_timeout=3
 ha_check "stop waited the shutdown timeout before destroying ($RA_SECONDS s >= 3)" \
-	awk -v s="$RA_SECONDS" 'BEGIN { exit !(s >= 3) }'
+	ha_at_least "$RA_SECONDS" 3
 ha_check_eq "the shutdown failed, then the destroy completed" \
 	"domain-shutdown failed OperationInvalid|domain-destroy completed -" \
-	"$(ha_jobs "$SA" xlha1 | tail -n 2 | paste -sd'|')"
+	"$(ha_last_jobs "$SA" xlha1 2)"
 ha_check_eq "the guest is gone" absent "$(sim_a xlha1)"
 
 ra_check 0 "start" start "${C[@]}"
-ha_xlctl "$SIMA" raw '{"execute":"sim-guest","arguments":{"domain":"xlha1","action":"ignore-shutdown"}}' \
-	>/dev/null || ha_fail "sim-guest ignore-shutdown"
+ha_sim_guest "$SIMA" xlha1 ignore-shutdown
 ra_check 0 "stop, default share of a 10 s stop timeout" stop "${C[@]}" \
 	OCF_RESKEY_CRM_meta_timeout=10000
 ha_check_eq "the shutdown failed, then the destroy completed" \
 	"domain-shutdown failed OperationInvalid|domain-destroy completed -" \
-	"$(ha_jobs "$SA" xlha1 | tail -n 2 | paste -sd'|')"
+	"$(ha_last_jobs "$SA" xlha1 2)"
 
 ra_check 0 "start" start "${C[@]}"
 ra_check 0 "stop with shutdown_timeout=0" stop "${C[@]}" OCF_RESKEY_shutdown_timeout=0
 ha_check_eq "destroyed at once" "domain-create completed -|domain-destroy completed -" \
-	"$(ha_jobs "$SA" xlha1 | tail -n 2 | paste -sd'|')"
+	"$(ha_last_jobs "$SA" xlha1 2)"
 
 # --- 4. the daemon does not answer -----------------------------------------
 D=(OCF_RESKEY_config="$G1" OCF_RESKEY_socket="$T/nowhere.sock")
@@ -294,7 +281,7 @@ if [ $LEASES = 1 ]; then
 	ra_check 1 "start on b while a holds the lease (lease_wait=3)" start "${B[@]}" \
 		OCF_RESKEY_lease_wait=3
 	ha_check "it kept trying for lease_wait ($RA_SECONDS s >= 3)" \
-		awk -v s="$RA_SECONDS" 'BEGIN { exit !(s >= 3) }'
+		ha_at_least "$RA_SECONDS" 3
 	ha_check "b's daemon refused with LeaseConflict" \
 		grep -q 'domain-create failed LeaseConflict' <(ha_jobs "$SB" xlha1)
 	ha_check_eq "nothing of the guest on b" absent "$(sim_b xlha1)"
@@ -314,7 +301,7 @@ if [ $LEASES = 1 ]; then
 	wait $stopper
 	kill $SAMPLER
 	ha_check "it waited for the lease ($RA_SECONDS s >= 3)" \
-		awk -v s="$RA_SECONDS" 'BEGIN { exit !(s >= 3) }'
+		ha_at_least "$RA_SECONDS" 3
 	ha_check_eq "never running on a and b at once ($(wc -l < "$T/logs/never-two.log") samples)" \
 		0 "$(grep -c '^running running' "$T/logs/never-two.log")"
 	ha_check_eq "the guest runs on b" running "$(sim_state "$SIMB" xlha1)"

@@ -26,16 +26,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 HA_SCOPE=cluster
 
-HA_DESTDIR="" HA_PREFIX=/usr/local OUT=""
-while [ $# -gt 0 ]; do
-	case $1 in
-	--destdir) HA_DESTDIR=$2; shift 2 ;;
-	--prefix) HA_PREFIX=$2; shift 2 ;;
-	--out) OUT=$2; shift 2 ;;
-	*) echo "usage: $0 --destdir DIR --prefix PREFIX [--out DIR]" >&2; exit 2 ;;
-	esac
-done
-export HA_DESTDIR HA_PREFIX
+ha_parse_args "$@"
 HA_OUTSIDE=1	# this script runs on the machine, the nodes see the install
 [ "$(id -u)" = 0 ] || ha_die "run as root (namespaces, bridges, overlay mounts)"
 ha_installed_check
@@ -472,7 +463,7 @@ crm_on crm_resource -r "$RSC" --meta -p target-role -v Stopped >/dev/null 2>&1
 ha_wait 60 "the guest stopped" eval '[ -z "$(sim_running)" ] && [ -z "$(located)" ]'
 ha_check_eq "the guest runs nowhere" "" "$(sim_running)"
 ha_check_eq "it shut down on $W (no destroy)" "domain-shutdown completed -" \
-	"$(ha_jobs "$(sock "$W")" "$GUEST" | tail -n 1)"
+	"$(ha_last_jobs "$(sock "$W")" "$GUEST" 1)"
 crm_on crm_resource -r "$RSC" --meta -p target-role -v Started >/dev/null 2>&1
 ha_wait 60 "the guest started again" eval 'W=$(located); [ -n "$W" ] && sim_running_is "$W"'
 W=$(located)
@@ -482,9 +473,7 @@ ha_wait 60 "the cluster settles" settled
 ha_check_eq "the guest kept running on $W through the reload" "$W" "$(sim_running)"
 ha_check "Pacemaker reloaded the agent on $W (no restart)" \
 	grep -q "domain($RSC).*parameters reloaded" "$(node_dir "$W")/var-log-pacemaker/pacemaker.log"
-ha_xlctl "$(simsock "$W")" raw \
-	"{\"execute\":\"sim-guest\",\"arguments\":{\"domain\":\"$GUEST\",\"action\":\"ignore-shutdown\"}}" \
-	>/dev/null || ha_fail "sim-guest ignore-shutdown"
+ha_sim_guest "$(simsock "$W")" "$GUEST" ignore-shutdown
 t=$(ha_now)
 crm_on crm_resource -r "$RSC" --meta -p target-role -v Stopped >/dev/null 2>&1
 ha_wait 90 "the guest stopped" eval '[ -z "$(sim_running)" ] && [ -z "$(located)" ]'
@@ -492,10 +481,10 @@ stop_s=$(ha_dt "$t" "$(ha_now)")
 figure stop_ignoring_guest_s "$stop_s"
 ha_check_eq "the guest runs nowhere" "" "$(sim_running)"
 ha_check "the stop waited shutdown_timeout before destroying ($stop_s s >= 6)" \
-	awk -v s="$stop_s" 'BEGIN { exit !(s >= 6) }'
+	ha_at_least "$stop_s" 6
 ha_check_eq "on $W: the shutdown failed, then the destroy completed" \
 	"domain-shutdown failed OperationInvalid|domain-destroy completed -" \
-	"$(ha_jobs "$(sock "$W")" "$GUEST" | tail -n 2 | paste -sd'|')"
+	"$(ha_last_jobs "$(sock "$W")" "$GUEST" 2)"
 if [ $LEASES = 1 ]; then
 	for n in $NODES; do
 		ha_check "no lease left on $n" \

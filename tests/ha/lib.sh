@@ -22,6 +22,9 @@ ha_check() {	# ha_check DESCRIPTION COMMAND...
 	shift
 	if "$@"; then ha_pass "$what"; else ha_fail "$what"; fi
 }
+ha_at_least() {	# ha_at_least SECONDS MINIMUM: a lower bound, never an upper one
+	awk -v s="$1" -v m="$2" 'BEGIN { exit !(s >= m) }'
+}
 ha_check_eq() {	# ha_check_eq DESCRIPTION EXPECTED ACTUAL
 	if [ "$2" = "$3" ]; then
 		ha_pass "$1 ($3)"
@@ -44,6 +47,22 @@ ha_wait() {
 		fi
 		sleep 0.2
 	done
+}
+
+# The options of agent-test.sh and cluster.sh: sets HA_DESTDIR, HA_PREFIX
+# (exported, for the scripts they start) and OUT.
+# shellcheck disable=SC2034 # OUT is for the caller
+ha_parse_args() {
+	HA_DESTDIR="" HA_PREFIX=/usr/local OUT=""
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--destdir) HA_DESTDIR=$2; shift 2 ;;
+		--prefix) HA_PREFIX=$2; shift 2 ;;
+		--out) OUT=$2; shift 2 ;;
+		*) echo "usage: $0 --destdir DIR --prefix PREFIX [--out DIR]" >&2; exit 2 ;;
+		esac
+	done
+	export HA_DESTDIR HA_PREFIX
 }
 
 # The installed build: make install DESTDIR=$HA_DESTDIR of a build
@@ -108,6 +127,14 @@ ha_sim_domain() {	# ha_sim_domain SIM NAME
 	printf '%s\n' "$out" | "$HA_SRC/reply.py" sim-domain "$2"
 }
 
+# Makes the simulated guest NAME do ACTION (sim-guest: shutdown, crash,
+# ignore-shutdown...) on the simulator socket SIM.
+ha_sim_guest() {	# ha_sim_guest SIM NAME ACTION
+	ha_xlctl "$1" raw \
+		"{\"execute\":\"sim-guest\",\"arguments\":{\"domain\":\"$2\",\"action\":\"$3\"}}" \
+		>/dev/null || ha_fail "sim-guest $2 $3"
+}
+
 # Does the daemon on SOCKET serve COMMAND (query-commands)?
 ha_serves() {	# ha_serves SOCKET COMMAND
 	ha_xlctl "$1" --json raw '{"execute":"query-commands"}' 2>/dev/null |
@@ -135,6 +162,11 @@ ha_daemon_state() {	# ha_daemon_state SOCKET NAME
 ha_jobs() {	# ha_jobs SOCKET DOMAIN
 	ha_xlctl "$1" --json raw '{"execute":"job-list"}' 2>/dev/null |
 		"$HA_SRC/reply.py" jobs "$2"
+}
+
+# The last N of them on one line, "|" between.
+ha_last_jobs() {	# ha_last_jobs SOCKET DOMAIN N
+	ha_jobs "$1" "$2" | tail -n "$3" | paste -sd'|'
 }
 
 # The daemon's disk leases, "DISK MODE DOMAIN HOST" per line.
