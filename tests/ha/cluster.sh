@@ -153,7 +153,7 @@ ssh-keygen -q -t ed25519 -N '' -C xlha-root -f "$T/id_ed25519" || ha_die "ssh-ke
 install -m 755 "$HA_SRC/fence_xlha" "$T/fence/fence_xlha"
 
 XENLIGHTD_ARGS=""
-LEASES=0 MIGRATION=0
+LEASES=0 LEASE_LIST=0 MIGRATION=0
 if ha_daemon_option --lockspace; then
 	XENLIGHTD_ARGS="$XENLIGHTD_ARGS --lockspace /srv/shared/lockspace"
 fi
@@ -284,17 +284,28 @@ ha_wait 120 "three nodes online with quorum" cluster_ready xlha1 ||
 figure cluster_up_s "$(ha_dt "$t" "$(ha_now)")"
 
 S1=xlha1
-if ha_serves "$(sock $S1)" lease-list && [ -n "$XENLIGHTD_ARGS" ]; then LEASES=1; fi
+# Leases: enforced when a second node refuses a guest whose disk the
+# first one's copy holds; lease-list shows them (and promises the first).
+ha_serves "$(sock $S1)" lease-list && LEASE_LIST=1
+: > "$T/shared/xlha-probe.img"
+printf 'name = "xlha-probe"\nmemory = 64\nkernel = "/boot/vmlinuz"\ndisk = [ "/srv/shared/xlha-probe.img,raw,xvda,w" ]\n' \
+	> "$T/shared/xlha-probe.cfg"
+if ha_leases_enforced "$(sock xlha1)" "$(sock xlha2)" "$T/shared/xlha-probe.cfg" xlha-probe; then
+	LEASES=1
+elif [ $LEASE_LIST = 1 ]; then
+	ha_fail "lease-list is served, but a second create of a guest on another node was not refused"
+fi
 if ha_serves "$(sock $S1)" domain-migrate && ha_serves "$(sock $S1)" migration-prepare &&
    [ $MIGRATE_LISTEN = 1 ]; then
 	MIGRATION=1
 fi
-ha_log "leases: $([ $LEASES = 1 ] && echo served || echo 'not served (lease-list, --lockspace)');" \
+ha_log "leases: $([ $LEASES = 1 ] && echo enforced || echo 'not enforced');" \
+	"lease-list: $([ $LEASE_LIST = 1 ] && echo served || echo 'not served');" \
 	"migration: $([ $MIGRATION = 1 ] && echo served || echo 'not served (domain-migrate, migration-prepare, --migrate-listen)')"
 
 # ssh between nodes works (xlctl migrate asks the target's daemon through it)
 ha_check "ssh from xlha1 to xlha2 reaches xlha2's daemon" \
-	on xlha1 ssh -o BatchMode=yes xlha2 "$HA_PREFIX/bin/xlctl" version >/dev/null
+	on xlha1 ssh -o BatchMode=yes xlha2 xlctl version >/dev/null
 
 # --- the guest and the cluster configuration --------------------------------
 : > "$T/shared/$GUEST.img"
@@ -353,7 +364,7 @@ X=$(located)
 ha_check "Pacemaker started the guest on one node ($X)" test -n "$X" -a "$(wc -w <<< "$X")" = 1
 ha_check_eq "the simulated hosts run it there only" "$X" "$(sim_running)"
 BEFORE=$(ha_sim_domain "$(simsock "$X")" "$GUEST")
-if [ $LEASES = 1 ]; then
+if [ $LEASE_LIST = 1 ]; then
 	ha_check "$X holds the guest's disk lease" \
 		grep -q "^/srv/shared/$GUEST.img exclusive $GUEST $X\$" <(ha_leases "$(sock "$X")")
 fi
@@ -399,7 +410,7 @@ ha_check_eq "nothing of $X runs any more" "" "$(node_pids "$X" | paste -sd' ')"
 ha_check "the guest runs on one of $OTHERS ($Z)" grep -qw -- "$Z" <<< "$OTHERS"
 ha_wait 30 "Pacemaker has it on $Z" located_is "$Z"
 ha_check_eq "Pacemaker has it on $Z" "$Z" "$(located)"
-if [ $LEASES = 1 ]; then
+if [ $LEASE_LIST = 1 ]; then
 	ha_check "the disk lease moved to $Z" \
 		grep -q "^/srv/shared/$GUEST.img exclusive $GUEST $Z\$" <(ha_leases "$(sock "$Z")")
 	scenario_end s2
@@ -451,8 +462,8 @@ if [ $LEASES = 1 ]; then
 	ha_wait 60 "the cluster settles" settled
 	scenario_end s3
 else
-	ha_log "SKIP: domain leases not served (lease-list, --lockspace): without them a cut-off node's guest would run twice"
-	result s3 "SKIP: lease-list not served"
+	ha_log "SKIP: the daemons do not enforce disk leases: without them a cut-off node's guest would run twice"
+	result s3 "SKIP: disk leases not enforced"
 	HA_SCOPE=cluster
 fi
 
@@ -485,7 +496,7 @@ ha_check "the stop waited shutdown_timeout before destroying ($stop_s s >= 6)" \
 ha_check_eq "on $W: the shutdown failed, then the destroy completed" \
 	"domain-shutdown failed OperationInvalid|domain-destroy completed -" \
 	"$(ha_last_jobs "$(sock "$W")" "$GUEST" 2)"
-if [ $LEASES = 1 ]; then
+if [ $LEASE_LIST = 1 ]; then
 	for n in $NODES; do
 		ha_check "no lease left on $n" \
 			test -z "$(ha_leases "$(sock "$n")" | grep " $GUEST ")"

@@ -141,6 +141,22 @@ ha_serves() {	# ha_serves SOCKET COMMAND
 		grep -q "\"name\":\"$2\""
 }
 
+# Do the daemons on SOCKET_A and SOCKET_B enforce disk leases?  Creates the
+# guest NAME of CONFIG (its disk on the storage both share) on A, then on
+# B: true when B refuses with LeaseConflict.  Destroys what it made.
+ha_leases_enforced() {	# ha_leases_enforced SOCKET_A SOCKET_B CONFIG NAME
+	local out rc=1
+	ha_xlctl "$1" create "$3" >/dev/null 2>&1 || return 1
+	out=$(ha_xlctl "$2" create "$3" 2>&1)
+	if grep -q LeaseConflict <<< "$out"; then
+		rc=0
+	else
+		ha_xlctl "$2" destroy "$4" >/dev/null 2>&1
+	fi
+	ha_xlctl "$1" destroy "$4" >/dev/null 2>&1
+	return $rc
+}
+
 # Does the daemon binary take OPTION?
 ha_daemon_option() {
 	if [ "${HA_OUTSIDE:-0}" = 1 ]; then
