@@ -20,7 +20,7 @@
 #
 # usage: tests/ha/cluster.sh --destdir DIR --prefix PREFIX [--out DIR]
 # As root.  Everything it starts it stops (trap), also on failure or
-# timeout (XLHA_CLUSTER_TIMEOUT, default 540 s); XLHA_KEEP=1 keeps the
+# timeout (XLHA_CLUSTER_TIMEOUT, default 1200 s); XLHA_KEEP=1 keeps the
 # temporary directory.  Exit 0 when every scenario that ran passed.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -39,7 +39,7 @@ NET=10.215.15
 BRIDGE=xlha-br0
 RSC=xlha-g1
 GUEST=xlha-g1
-LIMIT=${XLHA_CLUSTER_TIMEOUT:-540}
+LIMIT=${XLHA_CLUSTER_TIMEOUT:-1200}
 T0=$(ha_now)
 T=$(mktemp -d /tmp/xlha-cluster.XXXXXX) || exit 1
 mkdir -p "$T/shared/lockspace" "$T/fence" "$T/logs"
@@ -225,12 +225,13 @@ boot_node() {	# boot_node NODE
 }
 
 # on NODE CMD...: runs CMD in the node (its network, mount and UTS
-# namespaces), bounded.
+# namespaces), bounded (a bound on a hang: crm takes a minute on a machine
+# whose CPUs are busy elsewhere).
 on() {
 	local n=$1 pid
 	shift
 	pid=$(cat "$(node_dir "$n")/pid" 2>/dev/null) || return 1
-	nsenter -t "$pid" -n -m -u timeout 60 "$@"
+	nsenter -t "$pid" -n -m -u timeout 300 "$@"
 }
 alive() { [ "$(cat "$(node_dir "$1")/power" 2>/dev/null)" = on ] && [ -e "$(node_dir "$1")/booted" ]; }
 # a node that is up and in the quorate partition, to ask the cluster
@@ -279,7 +280,7 @@ known_hosts > "$T/known_hosts"
 for n in $NODES; do install -m 644 "$T/known_hosts" "$(node_dir "$n")/root-ssh/known_hosts"; done
 t=$(ha_now)
 for n in $NODES; do boot_node "$n"; done
-ha_wait 120 "three nodes online with quorum" cluster_ready xlha1 ||
+ha_wait 300 "three nodes online with quorum" cluster_ready xlha1 ||
 	ha_die "the cluster did not form; see $T/nodes/*/var-log-pacemaker"
 figure cluster_up_s "$(ha_dt "$t" "$(ha_now)")"
 
@@ -316,7 +317,9 @@ vcpus = 2
 kernel = "/boot/vmlinuz"
 disk = [ "/srv/shared/$GUEST.img,raw,xvda,w" ]
 EOF
-# The configuration of doc/pacemaker.md, with the test's fence device.
+# The configuration of doc/pacemaker.md, with the test's fence device, a
+# shorter lease_wait (scenario 3 waits for two refused starts) and the
+# guest's timeouts as the agent advises.
 cat > "$T/cluster.crm" <<EOF
 property cib-bootstrap-options: \\
 	stonith-enabled=true \\
@@ -328,13 +331,13 @@ primitive xlha-fence stonith:fence_xlha \\
 	params power_dir="$T/nodes" pcmk_host_list="$NODES" \\
 	op monitor interval=60s
 primitive $RSC ocf:xenlightd:domain \\
-	params config="/srv/shared/$GUEST.cfg" \\
+	params config="/srv/shared/$GUEST.cfg" lease_wait=10 \\
 	meta allow-migrate=true \\
-	op start timeout=20s interval=0 \\
-	op stop timeout=30s interval=0 \\
-	op monitor interval=5s timeout=15s \\
-	op migrate_to timeout=60s interval=0 \\
-	op migrate_from timeout=30s interval=0
+	op start timeout=60s interval=0 \\
+	op stop timeout=90s interval=0 \\
+	op monitor interval=5s timeout=30s \\
+	op migrate_to timeout=120s interval=0 \\
+	op migrate_from timeout=60s interval=0
 EOF
 cp "$T/cluster.crm" "$T/logs/"
 on xlha1 crm configure load update "$T/cluster.crm" > "$T/logs/crm-configure.log" 2>&1 ||
@@ -421,7 +424,7 @@ fi
 # power the fenced node on again and boot it
 link "$X" up
 boot_node "$X"
-ha_wait 120 "three nodes online again" cluster_ready "$X" ||
+ha_wait 300 "three nodes online again" cluster_ready "$X" ||
 	ha_fail "$X did not rejoin"
 ha_wait 60 "the cluster settles" settled
 
@@ -452,7 +455,7 @@ if [ $LEASES = 1 ]; then
 		eval '[ -z "$(on "${OTHERS%% *}" crm_resource --locate -r "$RSC" 2>/dev/null | grep "is running on")" ]'
 	ha_check_eq "still on $Z only" "$Z" "$(sim_running)"
 	link "$Z" up
-	ha_wait 120 "three nodes online again" cluster_ready "$Z" || ha_fail "$Z did not rejoin"
+	ha_wait 300 "three nodes online again" cluster_ready "$Z" || ha_fail "$Z did not rejoin"
 	ha_wait 60 "the cluster settles" settled
 	ha_check_eq "after the heal, the guest runs on $Z only" "$Z" "$(sim_running)"
 	ha_check_eq "and Pacemaker agrees" "$Z" "$(located)"

@@ -35,7 +35,9 @@ t0=$(ha_now)
 agent=skipped cluster=skipped rc=0 agent_pid=""
 if [ "$ONLY" != cluster ]; then
 	ha_log "the resource agent (ocf-tester and more); log: $OUT/agent.log"
-	"$HA_SRC/agent-test.sh" --destdir "$DESTDIR" --prefix "$PREFIX" \
+	# bounded as the cluster is (TERM reaches the test's process group)
+	timeout -k 30 "${XLHA_CLUSTER_TIMEOUT:-1200}" \
+		"$HA_SRC/agent-test.sh" --destdir "$DESTDIR" --prefix "$PREFIX" \
 		--out "$OUT/agent" > "$OUT/agent.log" 2>&1 &
 	agent_pid=$!
 fi
