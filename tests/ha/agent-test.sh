@@ -23,14 +23,15 @@ command -v ocf-tester >/dev/null || ha_die "ocf-tester is missing (Debian resour
 if [ -z "${XLHA_AGENT_INNER:-}" ]; then
 	T=$(mktemp -d /tmp/xlha-agent.XXXXXX) || exit 1
 	export XLHA_AGENT_INNER=1 XLHA_T=$T
+	# also on TERM (run.sh's bound): the inner part stops its daemons
+	trap 'rc=$?; [ -n "$OUT" ] && mkdir -p "$OUT" && cp -r "$T/logs" "$OUT/" 2>/dev/null
+		rm -rf "$T"; exit $rc' EXIT
+	trap 'exit 124' TERM
+	trap 'exit 130' INT
 	unshare --mount --net --uts --fork bash "$0" --destdir "$HA_DESTDIR" \
-		--prefix "$HA_PREFIX"
-	rc=$?
-	if [ -n "$OUT" ]; then
-		mkdir -p "$OUT" && cp -r "$T/logs" "$OUT/" 2>/dev/null
-	fi
-	rm -rf "$T"
-	exit $rc
+		--prefix "$HA_PREFIX" &
+	wait $!
+	exit $?
 fi
 
 T=$XLHA_T
