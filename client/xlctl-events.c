@@ -1,11 +1,14 @@
-/* xlctl: events: subscribe and print one line per event. */
+/* xlctl: events and the protocol itself: events (subscribe, one line per
+ * event), raw (a request as given, the reply line as it came). */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
-#include "client/xlctl-cli.h"
+#include "client/xlctl-cmd.h"
+#include "client/xlctl-connect.h"
+#include "client/xlctl-format.h"
 #include "proto/json-line.h"
 #include "proto/message.h"
 
@@ -33,15 +36,16 @@ static json_object *xlctl_string_list(const struct xlctl_args *args,
 }
 
 static int xlctl_events_build(const struct xlctl_args *args,
-    struct xlctl_request *req)
+    struct xlctl_request *req, struct xlctl_error *err)
 {
 	const char *count = xlctl_args_get(args, "count");
-	json_object *events = xlctl_string_list(args, "event");
-	json_object *domains = xlctl_string_list(args, "domain");
+	json_object *events, *domains;
 	int64_t n;
 
 	if (count != NULL && xlctl_parse_int(count, 1, INT64_MAX, &n) < 0)
-		return xlctl_usage_error("invalid --count '%s'", count);
+		return xlctl_usage(err, "invalid --count '%s'", count);
+	events = xlctl_string_list(args, "event");
+	domains = xlctl_string_list(args, "domain");
 	if (events != NULL)
 		json_object_object_add(req->arguments, "events", events);
 	if (domains != NULL)
@@ -49,62 +53,28 @@ static int xlctl_events_build(const struct xlctl_args *args,
 	return XLCTL_EXIT_OK;
 }
 
-void xlctl_print_event(FILE *f, json_object *event)
-{
-	json_object *stamp = xlctl_get(event, "timestamp");
-	const char *name = xlctl_get_string(event, "event");
-	json_object *data = xlctl_get(event, "data");
-	char when[32] = "-", buf[64];
-
-	if (stamp != NULL) {
-		struct timeval tv = {
-			.tv_sec = (time_t)xlctl_get_int(stamp, "seconds", 0),
-			.tv_usec = (suseconds_t)xlctl_get_int(stamp,
-			    "microseconds", 0),
-		};
-
-		proto_format_time(&tv, when);
-	}
-	fprintf(f, "%s %s", when, name != NULL ? name : "?");
-	if (json_object_is_type(data, json_type_object)) {
-		json_object_object_foreach(data, key, value) {
-			const char *text = xlctl_format_value(value, buf,
-			    sizeof buf);
-
-			/* keep one event one line of words */
-			if (json_object_is_type(value, json_type_string) &&
-			    (text[0] == '\0' || strpbrk(text, " \t\n=\"") != NULL))
-				text = json_object_to_json_string_ext(value,
-				    JSON_C_TO_STRING_PLAIN |
-				    JSON_C_TO_STRING_NOSLASHESCAPE);
-			fprintf(f, " %s=%s", key, text);
-		}
-	}
-	fputc('\n', f);
-}
-
 static int xlctl_events_run(struct xlctl_cli *cli,
-    const struct xlctl_args *args, struct xlctl_request *req)
+    const struct xlctl_args *args, struct xlctl_request *req,
+    struct xlctl_error *err)
 {
 	const char *count_text = xlctl_args_get(args, "count");
 	int64_t count = 0, seen = 0;
-	struct xlctl_error err;
 	json_object *ret, *event;
 	int rc;
 
 	if (count_text != NULL)
 		xlctl_parse_int(count_text, 1, INT64_MAX, &count);
-	if ((rc = xlctl_cli_connect(cli)) != XLCTL_EXIT_OK)
+	if ((rc = xlctl_cli_connect(cli, err)) != XLCTL_EXIT_OK)
 		return rc;
 	ret = xlctl_call(cli->conn, req->execute, req->arguments, NULL,
-	    cli->timeout_ms, &err);
+	    cli->timeout_ms, err);
 	if (ret == NULL)
-		return xlctl_report(&err);
+		return XLCTL_EXIT_ERROR;
 	json_object_put(ret);
 	while (count == 0 || seen < count) {
 		/* no timeout: events come when they come */
-		if ((event = xlctl_next_event(cli->conn, -1, &err)) == NULL)
-			return xlctl_report(&err);
+		if ((event = xlctl_next_event(cli->conn, -1, err)) == NULL)
+			return XLCTL_EXIT_ERROR;
 		if (cli->json) {
 			size_t len;
 
@@ -119,14 +89,93 @@ static int xlctl_events_run(struct xlctl_cli *cli,
 	return XLCTL_EXIT_OK;
 }
 
-const struct xlctl_cmd xlctl_cmd_events = {
+static const struct xlctl_cmd xlctl_cmd_events = {
 	.name = "events",
 	.execute = "subscribe",
-	.usage = "[--event GLOB]... [--domain DOMAIN]... [--count N]",
 	.help = "print events as they happen, one line each",
 	.min_args = 0, .max_args = 0,
 	.kind = XLCTL_CMD_OWN,
 	.flags = xlctl_events_flags,
 	.build = xlctl_events_build,
 	.run = xlctl_events_run,
+};
+
+/* raw: the request as given, for commands xlctl has no subcommand for and
+ * for trying the protocol by hand. */
+static int xlctl_raw_run(struct xlctl_cli *cli, const struct xlctl_args *args,
+    struct xlctl_request *req, struct xlctl_error *err)
+{
+	const char *text = args->argv[0];
+	char *file_text = NULL;
+	struct err *e = NULL;
+	json_object *request, *id, *msg;
+	size_t len;
+	int rc;
+
+	if (strcmp(text, "-") == 0) {
+		if ((file_text = xlctl_read_file("-", &len, err)) == NULL)
+			return XLCTL_EXIT_ERROR;
+		text = file_text;
+	}
+	request = json_line_parse(text, strlen(text), &e);
+	free(file_text);
+	if (request == NULL) {
+		rc = xlctl_usage(err, "raw: %s", e->desc);
+		err_free(e);
+		return rc;
+	}
+	if (!json_object_object_get_ex(request, "id", &id)) {
+		id = json_object_new_int(1);
+		json_object_object_add(request, "id", id);
+	}
+	if ((rc = xlctl_cli_connect(cli, err)) != XLCTL_EXIT_OK)
+		goto out;
+	if (xlctl_send_object(cli->conn, request) < 0) {
+		xlctl_wait_reply(cli->conn, -1, 0, err);
+		rc = XLCTL_EXIT_ERROR;
+		goto out;
+	}
+	for (;;) {
+		enum proto_message_kind kind;
+		json_object *msg_id;
+
+		if ((msg = xlctl_read_message(cli->conn, cli->timeout_ms,
+		    err)) == NULL) {
+			rc = XLCTL_EXIT_ERROR;
+			goto out;
+		}
+		kind = proto_message_kind(msg);
+		if ((kind == PROTO_MSG_RETURN || kind == PROTO_MSG_ERROR) &&
+		    json_object_object_get_ex(msg, "id", &msg_id) &&
+		    json_object_equal(msg_id, id))
+			break;
+		json_object_put(msg);
+	}
+	/* an error reply is the output itself: nothing more to report */
+	printf("%s\n", json_line_format(msg, &len));
+	rc = proto_message_kind(msg) == PROTO_MSG_ERROR ? XLCTL_EXIT_ERROR :
+	    XLCTL_EXIT_OK;
+	json_object_put(msg);
+out:
+	json_object_put(request);
+	return rc;
+}
+
+static const struct xlctl_cmd xlctl_cmd_raw = {
+	.name = "raw",
+	.args = "JSON",
+	.help = "send a request object as is, print the reply line",
+	.min_args = 1, .max_args = 1,
+	.kind = XLCTL_CMD_OWN,
+	.run = xlctl_raw_run,
+};
+
+static const struct xlctl_cmd *const xlctl_events_cmds[] = {
+	&xlctl_cmd_events,
+	&xlctl_cmd_raw,
+	NULL
+};
+
+const struct xlctl_family xlctl_events_family = {
+	"Events and the protocol", xlctl_events_cmds
 };

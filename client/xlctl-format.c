@@ -1,207 +1,15 @@
-/* xlctl: parsing of command-line values, building requests, and output
- * (tables, trees, sizes, progress lines). */
+/* xlctl: reading return values and formatting them for people (trees,
+ * tables, sizes, durations, progress and event lines). */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/time.h>
 
-#include "client/xlctl-cli.h"
-
-/* ------------------------------------------------------------------------
- * Values from the command line */
-
-int xlctl_parse_int(const char *text, int64_t min, int64_t max, int64_t *out)
-{
-	long long value;
-	char *end;
-
-	if (!isdigit((unsigned char)text[0]) &&
-	    !(text[0] == '-' && isdigit((unsigned char)text[1])))
-		return -1;
-	errno = 0;
-	value = strtoll(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value < min || value > max)
-		return -1;
-	*out = value;
-	return 0;
-}
-
-int xlctl_parse_size_kib(const char *text, int64_t *kib)
-{
-	unsigned long long value;
-	unsigned shift;		/* from the unit to KiB */
-	char *end;
-
-	/* strtoull alone would take "-1", " 1" and "+1" */
-	if (!isdigit((unsigned char)text[0]))
-		return -1;
-	errno = 0;
-	value = strtoull(text, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (tolower((unsigned char)*end)) {
-	case 'k':
-		shift = 0;
-		break;
-	case '\0':
-	case 'm':
-		shift = 10;
-		break;
-	case 'g':
-		shift = 20;
-		break;
-	case 't':
-		shift = 30;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (value > (unsigned long long)(INT64_MAX >> shift))
-		return -1;
-	*kib = (int64_t)(value << shift);
-	return 0;
-}
-
-char *xlctl_absolute_path(const char *path)
-{
-	char *dir_copy, *base_copy, *dir, *base, *real, *cwd, *out = NULL;
-
-	if (path[0] == '/')
-		return strdup(path);
-	/* Resolve the directory, not the file: a save or a dump creates
-	 * the file. */
-	dir_copy = strdup(path);
-	base_copy = strdup(path);
-	if (dir_copy == NULL || base_copy == NULL)
-		abort();
-	dir = dirname(dir_copy);
-	base = basename(base_copy);
-	real = realpath(dir, NULL);
-	if (real != NULL && strcmp(base, ".") != 0 && strcmp(base, "..") != 0) {
-		if (asprintf(&out, "%s%s%s", real,
-		    strcmp(real, "/") == 0 ? "" : "/", base) < 0)
-			abort();
-	} else if ((cwd = getcwd(NULL, 0)) != NULL) {
-		/* let the daemon say what is wrong with it */
-		if (asprintf(&out, "%s/%s", cwd, path) < 0)
-			abort();
-		free(cwd);
-	} else {
-		out = strdup(path);
-	}
-	free(real);
-	free(dir_copy);
-	free(base_copy);
-	return out;
-}
-
-char *xlctl_read_file(const char *path, size_t *len)
-{
-	bool is_stdin = strcmp(path, "-") == 0;
-	FILE *f = is_stdin ? stdin : fopen(path, "re");
-	size_t used = 0, cap = 8192;
-	char *text;
-
-	if (f == NULL) {
-		fprintf(stderr, "xlctl: cannot read %s: %s\n", path,
-		    strerror(errno));
-		return NULL;
-	}
-	if ((text = malloc(cap)) == NULL)
-		abort();
-	for (;;) {
-		size_t n = fread(text + used, 1, cap - used - 1, f);
-
-		used += n;
-		if (used + 1 < cap)
-			break;
-		cap *= 2;
-		if ((text = realloc(text, cap)) == NULL)
-			abort();
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "xlctl: cannot read %s: %s\n", path,
-		    strerror(errno));
-		free(text);
-		text = NULL;
-	} else {
-		text[used] = '\0';
-		*len = used;
-	}
-	if (!is_stdin)
-		fclose(f);
-	return text;
-}
-
-/* ------------------------------------------------------------------------
- * Requests */
-
-void xlctl_req_string(struct xlctl_request *req, const char *key,
-    const char *value)
-{
-	json_object_object_add(req->arguments, key,
-	    json_object_new_string(value));
-}
-
-void xlctl_req_int(struct xlctl_request *req, const char *key, int64_t value)
-{
-	json_object_object_add(req->arguments, key,
-	    json_object_new_int64(value));
-}
-
-void xlctl_req_bool(struct xlctl_request *req, const char *key, bool value)
-{
-	json_object_object_add(req->arguments, key,
-	    json_object_new_boolean(value));
-}
-
-int xlctl_req_int_text(struct xlctl_request *req, const char *key,
-    const char *text, int64_t min, int64_t max, const char *what)
-{
-	int64_t value;
-
-	if (xlctl_parse_int(text, min, max, &value) < 0)
-		return xlctl_usage_error("invalid %s '%s'", what, text);
-	xlctl_req_int(req, key, value);
-	return XLCTL_EXIT_OK;
-}
-
-void xlctl_req_domain(struct xlctl_request *req, const char *domain)
-{
-	/* the daemon takes a domid as a decimal string as well */
-	xlctl_req_string(req, "domain", domain);
-	xlctl_req_label(req, "%s %s", req->label, domain);
-}
-
-int xlctl_req_path(struct xlctl_request *req, const char *key, const char *path)
-{
-	char *absolute = xlctl_absolute_path(path);
-
-	if (absolute == NULL)
-		abort();
-	xlctl_req_string(req, key, absolute);
-	free(absolute);
-	return XLCTL_EXIT_OK;
-}
-
-void xlctl_req_label(struct xlctl_request *req, const char *fmt, ...)
-{
-	char label[sizeof req->label];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(label, sizeof label, fmt, ap);
-	va_end(ap);
-	memcpy(req->label, label, sizeof label);
-}
+#include "client/xlctl-format.h"
+#include "proto/message.h"
 
 /* ------------------------------------------------------------------------
  * Reading replies */
@@ -436,6 +244,40 @@ void xlctl_progress_format(char *buf, size_t size, const char *label,
 			    current) / bytes_per_s + 0.999)));
 	}
 #undef XLCTL_APPEND
+}
+
+void xlctl_print_event(FILE *f, json_object *event)
+{
+	json_object *stamp = xlctl_get(event, "timestamp");
+	const char *name = xlctl_get_string(event, "event");
+	json_object *data = xlctl_get(event, "data");
+	char when[32] = "-", buf[64];
+
+	if (stamp != NULL) {
+		struct timeval tv = {
+			.tv_sec = (time_t)xlctl_get_int(stamp, "seconds", 0),
+			.tv_usec = (suseconds_t)xlctl_get_int(stamp,
+			    "microseconds", 0),
+		};
+
+		proto_format_time(&tv, when);
+	}
+	fprintf(f, "%s %s", when, name != NULL ? name : "?");
+	if (json_object_is_type(data, json_type_object)) {
+		json_object_object_foreach(data, key, value) {
+			const char *text = xlctl_format_value(value, buf,
+			    sizeof buf);
+
+			/* keep one event one line of words */
+			if (json_object_is_type(value, json_type_string) &&
+			    (text[0] == '\0' || strpbrk(text, " \t\n=\"") != NULL))
+				text = json_object_to_json_string_ext(value,
+				    JSON_C_TO_STRING_PLAIN |
+				    JSON_C_TO_STRING_NOSLASHESCAPE);
+			fprintf(f, " %s=%s", key, text);
+		}
+	}
+	fputc('\n', f);
 }
 
 /* ------------------------------------------------------------------------

@@ -5,33 +5,36 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/xlctl-cli.h"
+#include "client/xlctl-cmd.h"
+#include "client/xlctl-format.h"
+#include "client/xlctl-output.h"
 
 static const struct xlctl_flag xlctl_paused_flags[] = {
 	{ "paused", 'p', NULL, "leave the domain paused" },
-	XLCTL_JOB_FLAGS,
 	XLCTL_FLAG_END
 };
 
 /* "Domain web1 started (id 3)." from the domain object a start returns. */
-static int xlctl_print_started(const char *verb, json_object *d)
+static int xlctl_print_started(struct xlctl_cli *cli, const char *verb,
+    json_object *d)
 {
-	const char *name = xlctl_get_string(d, "name");
 	const char *state = xlctl_get_string(d, "state");
 	int64_t domid = xlctl_get_int(d, "domid", -1);
+	char id[32] = "";
 
-	printf("Domain %s %s%s", name != NULL ? name : "", verb,
-	    state != NULL && strcmp(state, "paused") == 0 ? ", paused" : "");
 	if (domid >= 0)
-		printf(" (id %lld)", (long long)domid);
-	printf(".\n");
-	return XLCTL_EXIT_OK;
+		snprintf(id, sizeof id, " (id %lld)", (long long)domid);
+	return xlctl_done(cli, "Domain %s %s%s%s.",
+	    xlctl_get_string(d, "name") != NULL ?
+	    xlctl_get_string(d, "name") : "", verb,
+	    state != NULL && strcmp(state, "paused") == 0 ? ", paused" : "",
+	    id);
 }
 
 static int xlctl_create_build(const struct xlctl_args *args,
-    struct xlctl_request *req)
+    struct xlctl_request *req, struct xlctl_error *err)
 {
-	int rc = xlctl_build_config_file(args->argv[0], req);
+	int rc = xlctl_build_config_file(args->argv[0], req, err);
 
 	if (rc == XLCTL_EXIT_OK && xlctl_args_has(args, "paused"))
 		xlctl_req_bool(req, "paused", true);
@@ -41,13 +44,13 @@ static int xlctl_create_build(const struct xlctl_args *args,
 static int xlctl_create_print(struct xlctl_cli *cli,
     const struct xlctl_request *req, json_object *ret)
 {
-	return xlctl_print_started("created", ret);
+	return xlctl_print_started(cli, "created", ret);
 }
 
-const struct xlctl_cmd xlctl_cmd_create = {
+static const struct xlctl_cmd xlctl_cmd_create = {
 	.name = "create",
 	.execute = "domain-create",
-	.usage = "FILE [-p]",
+	.args = "FILE",
 	.help = "start a transient domain from a config file",
 	.min_args = 1, .max_args = 1,
 	.kind = XLCTL_CMD_LONG_JOB,
@@ -57,7 +60,7 @@ const struct xlctl_cmd xlctl_cmd_create = {
 };
 
 static int xlctl_start_build(const struct xlctl_args *args,
-    struct xlctl_request *req)
+    struct xlctl_request *req, struct xlctl_error *err)
 {
 	xlctl_req_domain(req, args->argv[0]);
 	if (xlctl_args_has(args, "paused"))
@@ -68,13 +71,13 @@ static int xlctl_start_build(const struct xlctl_args *args,
 static int xlctl_start_print(struct xlctl_cli *cli,
     const struct xlctl_request *req, json_object *ret)
 {
-	return xlctl_print_started("started", ret);
+	return xlctl_print_started(cli, "started", ret);
 }
 
-const struct xlctl_cmd xlctl_cmd_start = {
+static const struct xlctl_cmd xlctl_cmd_start = {
 	.name = "start",
 	.execute = "domain-start",
-	.usage = "DOMAIN [-p]",
+	.args = "DOMAIN",
 	.help = "start a defined domain (restores a managed save)",
 	.min_args = 1, .max_args = 1,
 	.kind = XLCTL_CMD_LONG_JOB,
@@ -87,12 +90,11 @@ const struct xlctl_cmd xlctl_cmd_start = {
 static const struct xlctl_flag xlctl_shutdown_flags[] = {
 	{ "wait-shutdown", 'w', NULL, "wait until the domain has shut down" },
 	{ "timeout", 0, "MS", "with -w: give up waiting after MS ms" },
-	XLCTL_JOB_FLAGS,
 	XLCTL_FLAG_END
 };
 
 static int xlctl_shutdown_build(const struct xlctl_args *args,
-    struct xlctl_request *req)
+    struct xlctl_request *req, struct xlctl_error *err)
 {
 	const char *timeout = xlctl_args_get(args, "timeout");
 
@@ -101,62 +103,86 @@ static int xlctl_shutdown_build(const struct xlctl_args *args,
 		xlctl_req_bool(req, "wait", true);
 	if (timeout != NULL)
 		return xlctl_req_int_text(req, "timeout_ms", timeout, 1,
-		    INT64_MAX, "timeout");
+		    INT64_MAX, "timeout", err);
 	return XLCTL_EXIT_OK;
 }
 
-const struct xlctl_cmd xlctl_cmd_shutdown = {
+static int xlctl_shutdown_print(struct xlctl_cli *cli,
+    const struct xlctl_request *req, json_object *ret)
+{
+	return xlctl_done(cli, "Domain %s %s.", xlctl_reply_domain(req, ret),
+	    xlctl_get(req->arguments, "wait") != NULL ? "has shut down" :
+	    "is shutting down");
+}
+
+static const struct xlctl_cmd xlctl_cmd_shutdown = {
 	.name = "shutdown",
 	.execute = "domain-shutdown",
-	.usage = "DOMAIN [-w] [--timeout MS]",
+	.args = "DOMAIN",
 	.help = "ask a domain to shut down (-w: and wait until it has)",
 	.min_args = 1, .max_args = 1,
 	.kind = XLCTL_CMD_JOB,
 	.flags = xlctl_shutdown_flags,
 	.build = xlctl_shutdown_build,
+	.print = xlctl_shutdown_print,
 };
 
-const struct xlctl_cmd xlctl_cmd_reboot = {
+static const struct xlctl_cmd xlctl_cmd_reboot = {
 	.name = "reboot",
 	.execute = "domain-reboot",
-	.usage = "DOMAIN",
+	.args = "DOMAIN",
 	.help = "ask a domain to reboot",
 	.min_args = 1, .max_args = 1,
 	.kind = XLCTL_CMD_JOB,
-	.flags = xlctl_job_flags,
 	.build = xlctl_build_domain,
+	.done = "is rebooting",
 };
 
-const struct xlctl_cmd xlctl_cmd_destroy = {
+static const struct xlctl_cmd xlctl_cmd_destroy = {
 	.name = "destroy",
 	.execute = "domain-destroy",
-	.usage = "DOMAIN",
+	.args = "DOMAIN",
 	.help = "stop a domain at once (aborts its running job)",
 	.min_args = 1, .max_args = 1,
 	.kind = XLCTL_CMD_JOB,
-	.flags = xlctl_job_flags,
 	.build = xlctl_build_domain,
+	.done = "destroyed",
 };
 
-const struct xlctl_cmd xlctl_cmd_pause = {
+static const struct xlctl_cmd xlctl_cmd_pause = {
 	.name = "pause",
 	.execute = "domain-pause",
-	.usage = "DOMAIN",
+	.args = "DOMAIN",
 	.help = "pause a domain",
 	.min_args = 1, .max_args = 1,
 	.kind = XLCTL_CMD_JOB,
-	.flags = xlctl_job_flags,
 	.build = xlctl_build_domain,
+	.done = "paused",
 };
 
-const struct xlctl_cmd xlctl_cmd_unpause = {
+static const struct xlctl_cmd xlctl_cmd_unpause = {
 	.name = "unpause",
 	.alias = "resume",
 	.execute = "domain-unpause",
-	.usage = "DOMAIN",
+	.args = "DOMAIN",
 	.help = "unpause a paused domain",
 	.min_args = 1, .max_args = 1,
 	.kind = XLCTL_CMD_JOB,
-	.flags = xlctl_job_flags,
 	.build = xlctl_build_domain,
+	.done = "unpaused",
+};
+
+static const struct xlctl_cmd *const xlctl_lifecycle_cmds[] = {
+	&xlctl_cmd_create,
+	&xlctl_cmd_start,
+	&xlctl_cmd_shutdown,
+	&xlctl_cmd_reboot,
+	&xlctl_cmd_destroy,
+	&xlctl_cmd_pause,
+	&xlctl_cmd_unpause,
+	NULL
+};
+
+const struct xlctl_family xlctl_lifecycle_family = {
+	"Life cycle", xlctl_lifecycle_cmds
 };

@@ -4,24 +4,25 @@
 
 #include <stdio.h>
 
-#include "client/xlctl-cli.h"
+#include "client/xlctl-cmd.h"
+#include "client/xlctl-format.h"
+#include "client/xlctl-output.h"
 
 static const struct xlctl_flag xlctl_save_flags[] = {
 	{ "leave-running", 'c', NULL, "leave the domain running (a checkpoint)" },
 	{ "leave-paused", 'p', NULL, "leave the domain paused" },
 	{ "overwrite", 0, NULL, "replace FILE if it exists" },
-	XLCTL_JOB_FLAGS,
 	XLCTL_FLAG_END
 };
 
 static int xlctl_save_build(const struct xlctl_args *args,
-    struct xlctl_request *req)
+    struct xlctl_request *req, struct xlctl_error *err)
 {
 	bool running = xlctl_args_has(args, "leave-running");
 	bool paused = xlctl_args_has(args, "leave-paused");
 
 	if (running && paused)
-		return xlctl_usage_error("save: -c and -p exclude each other");
+		return xlctl_usage(err, "save: -c and -p exclude each other");
 	xlctl_req_domain(req, args->argv[0]);
 	xlctl_req_path(req, "file", args->argv[1]);
 	if (running || paused)
@@ -40,31 +41,22 @@ static const char *xlctl_result_file(const struct xlctl_request *req,
 	return file != NULL ? file : xlctl_get_string(req->arguments, "file");
 }
 
-static const char *xlctl_request_domain(const struct xlctl_request *req)
-{
-	const char *domain = xlctl_get_string(req->arguments, "domain");
-
-	return domain != NULL ? domain : "";
-}
-
 static int xlctl_save_print(struct xlctl_cli *cli,
     const struct xlctl_request *req, json_object *ret)
 {
-	char size[32];
+	char size[32], bytes[40] = "";
 
-	printf("Domain %s saved to %s", xlctl_request_domain(req),
-	    xlctl_result_file(req, ret));
 	if (xlctl_get(ret, "bytes") != NULL)
-		printf(" (%s)", xlctl_format_bytes(size, sizeof size,
-		    (double)xlctl_get_int(ret, "bytes", 0)));
-	printf(".\n");
-	return XLCTL_EXIT_OK;
+		snprintf(bytes, sizeof bytes, " (%s)", xlctl_format_bytes(size,
+		    sizeof size, (double)xlctl_get_int(ret, "bytes", 0)));
+	return xlctl_done(cli, "Domain %s saved to %s%s.",
+	    xlctl_req_get_domain(req), xlctl_result_file(req, ret), bytes);
 }
 
-const struct xlctl_cmd xlctl_cmd_save = {
+static const struct xlctl_cmd xlctl_cmd_save = {
 	.name = "save",
 	.execute = "domain-save",
-	.usage = "DOMAIN FILE [-c|-p] [--overwrite]",
+	.args = "DOMAIN FILE",
 	.help = "save a domain to FILE (it stops, unless -c or -p)",
 	.min_args = 2, .max_args = 2,
 	.kind = XLCTL_CMD_LONG_JOB,
@@ -75,12 +67,11 @@ const struct xlctl_cmd xlctl_cmd_save = {
 
 static const struct xlctl_flag xlctl_restore_flags[] = {
 	{ "paused", 'p', NULL, "leave the restored domain paused" },
-	XLCTL_JOB_FLAGS,
 	XLCTL_FLAG_END
 };
 
 static int xlctl_restore_build(const struct xlctl_args *args,
-    struct xlctl_request *req)
+    struct xlctl_request *req, struct xlctl_error *err)
 {
 	xlctl_req_path(req, "file", args->argv[0]);
 	if (xlctl_args_has(args, "paused"))
@@ -94,18 +85,18 @@ static int xlctl_restore_print(struct xlctl_cli *cli,
 {
 	const char *name = xlctl_get_string(ret, "name");
 	int64_t domid = xlctl_get_int(ret, "domid", -1);
+	char id[32] = "";
 
-	printf("Domain %s restored", name != NULL ? name : "");
 	if (domid >= 0)
-		printf(" (id %lld)", (long long)domid);
-	printf(".\n");
-	return XLCTL_EXIT_OK;
+		snprintf(id, sizeof id, " (id %lld)", (long long)domid);
+	return xlctl_done(cli, "Domain %s restored%s.",
+	    name != NULL ? name : "", id);
 }
 
-const struct xlctl_cmd xlctl_cmd_restore = {
+static const struct xlctl_cmd xlctl_cmd_restore = {
 	.name = "restore",
 	.execute = "domain-restore",
-	.usage = "FILE [-p]",
+	.args = "FILE",
 	.help = "restore a domain from a save file",
 	.min_args = 1, .max_args = 1,
 	.kind = XLCTL_CMD_LONG_JOB,
@@ -118,12 +109,11 @@ static const struct xlctl_flag xlctl_dump_flags[] = {
 	{ "live", 0, NULL, "do not pause the domain during the dump" },
 	{ "crash", 0, NULL, "destroy the domain after the dump" },
 	{ "overwrite", 0, NULL, "replace FILE if it exists" },
-	XLCTL_JOB_FLAGS,
 	XLCTL_FLAG_END
 };
 
 static int xlctl_dump_build(const struct xlctl_args *args,
-    struct xlctl_request *req)
+    struct xlctl_request *req, struct xlctl_error *err)
 {
 	xlctl_req_domain(req, args->argv[0]);
 	xlctl_req_path(req, "file", args->argv[1]);
@@ -139,15 +129,14 @@ static int xlctl_dump_build(const struct xlctl_args *args,
 static int xlctl_dump_print(struct xlctl_cli *cli,
     const struct xlctl_request *req, json_object *ret)
 {
-	printf("Domain %s dumped to %s.\n", xlctl_request_domain(req),
-	    xlctl_result_file(req, ret));
-	return XLCTL_EXIT_OK;
+	return xlctl_done(cli, "Domain %s dumped to %s.",
+	    xlctl_req_get_domain(req), xlctl_result_file(req, ret));
 }
 
-const struct xlctl_cmd xlctl_cmd_dump_core = {
+static const struct xlctl_cmd xlctl_cmd_dump_core = {
 	.name = "dump-core",
 	.execute = "domain-dump",
-	.usage = "DOMAIN FILE [--live] [--crash] [--overwrite]",
+	.args = "DOMAIN FILE",
 	.help = "write a core dump of a domain's memory to FILE",
 	.min_args = 2, .max_args = 2,
 	.kind = XLCTL_CMD_LONG_JOB,
@@ -159,50 +148,54 @@ const struct xlctl_cmd xlctl_cmd_dump_core = {
 static int xlctl_managedsave_print(struct xlctl_cli *cli,
     const struct xlctl_request *req, json_object *ret)
 {
-	printf("Domain %s saved; 'xlctl start' restores it.\n",
-	    xlctl_request_domain(req));
-	return XLCTL_EXIT_OK;
+	return xlctl_done(cli, "Domain %s saved; 'xlctl start' restores it.",
+	    xlctl_req_get_domain(req));
 }
 
-const struct xlctl_cmd xlctl_cmd_managedsave = {
+static const struct xlctl_cmd xlctl_cmd_managedsave = {
 	.name = "managedsave",
 	.execute = "domain-managed-save",
-	.usage = "DOMAIN",
+	.args = "DOMAIN",
 	.help = "save a domain for its next start to restore",
 	.min_args = 1, .max_args = 1,
 	.kind = XLCTL_CMD_LONG_JOB,
-	.flags = xlctl_job_flags,
 	.build = xlctl_build_domain,
 	.print = xlctl_managedsave_print,
 };
 
-const struct xlctl_cmd xlctl_cmd_managedsave_remove = {
+static int xlctl_managedsave_remove_print(struct xlctl_cli *cli,
+    const struct xlctl_request *req, json_object *ret)
+{
+	return xlctl_done(cli, "Domain %s has no managed save image any more.",
+	    xlctl_reply_domain(req, ret));
+}
+
+static const struct xlctl_cmd xlctl_cmd_managedsave_remove = {
 	.name = "managedsave-remove",
 	.execute = "domain-managed-save-remove",
-	.usage = "DOMAIN",
+	.args = "DOMAIN",
 	.help = "delete a domain's managed save image",
 	.min_args = 1, .max_args = 1,
 	.kind = XLCTL_CMD_JOB,
-	.flags = xlctl_job_flags,
 	.build = xlctl_build_domain,
+	.print = xlctl_managedsave_remove_print,
 };
 
 static const struct xlctl_flag xlctl_migrate_flags[] = {
 	{ "port", 0, "PORT", "the port of the xenlightd on HOST" },
 	{ "live", 0, NULL, "migrate while the domain runs" },
-	XLCTL_JOB_FLAGS,
 	XLCTL_FLAG_END
 };
 
 static int xlctl_migrate_build(const struct xlctl_args *args,
-    struct xlctl_request *req)
+    struct xlctl_request *req, struct xlctl_error *err)
 {
 	const char *port = xlctl_args_get(args, "port");
 
 	xlctl_req_domain(req, args->argv[0]);
 	xlctl_req_string(req, "host", args->argv[1]);
 	if (port != NULL &&
-	    xlctl_req_int_text(req, "port", port, 1, 65535, "port") != 0)
+	    xlctl_req_int_text(req, "port", port, 1, 65535, "port", err) != 0)
 		return XLCTL_EXIT_USAGE;
 	if (xlctl_args_has(args, "live"))
 		xlctl_req_bool(req, "live", true);
@@ -212,19 +205,33 @@ static int xlctl_migrate_build(const struct xlctl_args *args,
 static int xlctl_migrate_print(struct xlctl_cli *cli,
     const struct xlctl_request *req, json_object *ret)
 {
-	printf("Domain %s migrated to %s.\n", xlctl_request_domain(req),
+	return xlctl_done(cli, "Domain %s migrated to %s.",
+	    xlctl_req_get_domain(req),
 	    xlctl_get_string(req->arguments, "host"));
-	return XLCTL_EXIT_OK;
 }
 
-const struct xlctl_cmd xlctl_cmd_migrate = {
+static const struct xlctl_cmd xlctl_cmd_migrate = {
 	.name = "migrate",
 	.execute = "domain-migrate",
-	.usage = "DOMAIN HOST [--port PORT] [--live]",
+	.args = "DOMAIN HOST",
 	.help = "migrate a domain to the xenlightd on HOST",
 	.min_args = 2, .max_args = 2,
 	.kind = XLCTL_CMD_LONG_JOB,
 	.flags = xlctl_migrate_flags,
 	.build = xlctl_migrate_build,
 	.print = xlctl_migrate_print,
+};
+
+static const struct xlctl_cmd *const xlctl_save_cmds[] = {
+	&xlctl_cmd_save,
+	&xlctl_cmd_restore,
+	&xlctl_cmd_dump_core,
+	&xlctl_cmd_managedsave,
+	&xlctl_cmd_managedsave_remove,
+	&xlctl_cmd_migrate,
+	NULL
+};
+
+const struct xlctl_family xlctl_save_family = {
+	"Saving, dumping, migrating", xlctl_save_cmds
 };

@@ -25,7 +25,7 @@
 
 #include <json-c/json.h>
 
-#include "daemon/create.h"
+#include "daemon/build-run.h"
 #include "daemon/helper-log.h"
 
 #define CONFIG_MAX (64 * 1024 * 1024)

@@ -7,15 +7,17 @@
 #include <unistd.h>
 
 #include "daemon/command.h"
-#include "daemon/commands.h"
+#include "daemon/create.h"
 #include "daemon/daemon.h"
-#include "daemon/domain-config.h"
+#include "daemon/domain-json.h"
 #include "daemon/domain.h"
-#include "daemon/event.h"
 #include "daemon/job.h"
-#include "daemon/lifecycle.h"
 #include "daemon/log.h"
+#include "daemon/request.h"
 #include "daemon/store.h"
+#include "proto/mem.h"
+
+extern const struct command cmd_domain_define;
 
 struct define_job {
 	libxl_domain_config *config;	/* the new definition; NULL: keep */
@@ -63,14 +65,14 @@ static void define_written(void *arg, struct err *e)
 	 * by its definition, or as a transient domain */
 	if (domain_is_running(d) && d->ours) {
 		if (d->persistent)
-			store_transient_remove(d);
+			store_transient_remove(d->uuid_text);
 		else
-			store_transient_write(d);
+			store_transient_write(d->uuid_text, d->name, d->config);
 	}
-	if (job->type == &domain_define_job)
-		event_emit_domain("DOMAIN_DEFINED", d, NULL);
+	if (job->command == &cmd_domain_define)
+		domain_emit(d, "DOMAIN_DEFINED", NULL);
 	else if (def->undefine)
-		event_emit_domain("DOMAIN_UNDEFINED", d, NULL);
+		domain_emit(d, "DOMAIN_UNDEFINED", NULL);
 	job_complete(job, domain_info_json(d));
 }
 
@@ -95,7 +97,7 @@ static void define_start(struct job *job)
 		}
 		d->persistent = false;
 		d->autostart = false;
-		store_remove_definition(d, define_written, job);
+		domain_remove_definition(d, define_written, job);
 		return;
 	}
 	if (def->config != NULL) {
@@ -112,29 +114,8 @@ static void define_start(struct job *job)
 		d->autostart = def->autostart;
 	}
 	d->persistent = true;
-	store_save_definition(d, define_written, job);
+	domain_save_definition(d, define_written, job);
 }
-
-const struct job_type domain_define_job = {
-	.name = "domain-define",
-	.kind = JOB_MODIFY,
-	.start = define_start,
-	.free_data = define_job_free,
-};
-
-const struct job_type domain_undefine_job = {
-	.name = "domain-undefine",
-	.kind = JOB_MODIFY,
-	.start = define_start,
-	.free_data = define_job_free,
-};
-
-const struct job_type domain_autostart_job = {
-	.name = "domain-autostart",
-	.kind = JOB_MODIFY,
-	.start = define_start,
-	.free_data = define_job_free,
-};
 
 static const struct arg_spec domain_define_args[] = {
 	{ "config", ARG_OBJECT, false, 0, 0, NULL,
@@ -144,20 +125,23 @@ static const struct arg_spec domain_define_args[] = {
 	ARG_END
 };
 
-static void cmd_domain_define_run(struct request *req)
+static void define_run(struct request *req)
 {
-	struct define_job *def = calloc(1, sizeof *def);
-	libxl_domain_config *config = malloc(sizeof *config);
+	struct define_job *def = xcalloc(1, sizeof *def);
+	libxl_domain_config *config = xmalloc(sizeof *config);
 	struct domain *by_name, *by_uuid = NULL, *d;
 	struct err *e;
 
-	if (def == NULL || config == NULL)
-		abort();
 	libxl_domain_config_init(config);
 	def->config = config;
-	e = lifecycle_parse_config(req->args, config);
+	e = create_parse_config(req->args, config);
 	if (e != NULL)
 		goto fail;
+	if (strcmp(config->c_info.name, "Domain-0") == 0) {
+		e = err_new(ERR_OPERATION_INVALID, "Domain-0 is the host's "
+		    "control domain: it cannot be defined");
+		goto fail;
+	}
 	by_name = domain_find_name(config->c_info.name);
 	if (!libxl_uuid_is_nil(&config->c_info.uuid))
 		by_uuid = domain_find_uuid(&config->c_info.uuid);
@@ -183,8 +167,15 @@ static void cmd_domain_define_run(struct request *req)
 			libxl_uuid_generate(&config->c_info.uuid);
 		d = domain_add(config->c_info.name, &config->c_info.uuid);
 	}
+	if (d->domid == 0) {
+		e = err_new(ERR_OPERATION_INVALID, "Domain-0 is the host's "
+		    "control domain: it cannot be defined");
+		goto fail;
+	}
 	def->autostart = d->autostart;
-	if (job_submit(req, &domain_define_job, d, def) == NULL)
+	req->domain = d;
+	domain_ref(d);
+	if (request_submit(req, def) == NULL)
 		domain_forget_if_unused(d);
 	return;
 fail:
@@ -196,8 +187,10 @@ const struct command cmd_domain_define = {
 	.name = "domain-define",
 	.kind = COMMAND_MODIFY,
 	.args = domain_define_args,
-	.handler = cmd_domain_define_run,
+	.run = define_run,
 	.help = "define (or redefine) a persistent domain",
+	.start = define_start,
+	.free_data = define_job_free,
 };
 
 static const struct arg_spec domain_args[] = {
@@ -205,43 +198,26 @@ static const struct arg_spec domain_args[] = {
 	ARG_END
 };
 
-static struct domain *define_domain_argument(struct request *req)
+static void undefine_run(struct request *req)
 {
-	struct err *e = NULL;
-	struct domain *d = domain_lookup(json_object_object_get(req->args,
-	    "domain"), &e);
+	struct define_job *def = xcalloc(1, sizeof *def);
 
-	if (d == NULL)
-		request_fail(req, e);
-	else if (!d->persistent && d->holder == NULL) {
-		request_fail(req, err_new(ERR_OPERATION_INVALID,
-		    "domain '%s' is not defined", d->name));
-		d = NULL;
-	}
-	return d;
-}
-
-static void cmd_domain_undefine_run(struct request *req)
-{
-	struct domain *d = define_domain_argument(req);
-	struct define_job *def;
-
-	if (d == NULL)
-		return;
-	def = calloc(1, sizeof *def);
-	if (def == NULL)
-		abort();
 	def->undefine = true;
-	job_submit(req, &domain_undefine_job, d, def);
+	request_submit(req, def);
 }
 
 const struct command cmd_domain_undefine = {
 	.name = "domain-undefine",
 	.kind = COMMAND_MODIFY,
 	.args = domain_args,
-	.handler = cmd_domain_undefine_run,
+	.target = TARGET_DOMAIN,
+	.target_flags = TARGET_DEFINED | TARGET_NOT_DOM0,
+	.verb = "undefine",
+	.run = undefine_run,
 	.help = "remove a domain's persistent definition (a running domain "
 	    "keeps running, transient)",
+	.start = define_start,
+	.free_data = define_job_free,
 };
 
 static const struct arg_spec domain_autostart_args[] = {
@@ -251,24 +227,23 @@ static const struct arg_spec domain_autostart_args[] = {
 	ARG_END
 };
 
-static void cmd_domain_autostart_run(struct request *req)
+static void autostart_run(struct request *req)
 {
-	struct domain *d = define_domain_argument(req);
-	struct define_job *def;
+	struct define_job *def = xcalloc(1, sizeof *def);
 
-	if (d == NULL)
-		return;
-	def = calloc(1, sizeof *def);
-	if (def == NULL)
-		abort();
 	def->autostart = arg_bool(req->args, "enable", true);
-	job_submit(req, &domain_autostart_job, d, def);
+	request_submit(req, def);
 }
 
 const struct command cmd_domain_autostart = {
 	.name = "domain-autostart",
 	.kind = COMMAND_MODIFY,
 	.args = domain_autostart_args,
-	.handler = cmd_domain_autostart_run,
+	.target = TARGET_DOMAIN,
+	.target_flags = TARGET_DEFINED | TARGET_NOT_DOM0,
+	.verb = "autostart",
+	.run = autostart_run,
 	.help = "mark a defined domain to start with the daemon, or not",
+	.start = define_start,
+	.free_data = define_job_free,
 };

@@ -1,12 +1,11 @@
 /* domain-destroy: never waits.  It aborts the job holding the domain's
  * lock, fails the queued ones, and destroys the domain as soon as the
- * aborted job has let go (job.c: job_submit_destroy). */
+ * aborted job has let go (job.c, job_start_destroy). */
 #include "config.h"
 
 #include <inttypes.h>
 
 #include "daemon/command.h"
-#include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "daemon/domain.h"
 #include "daemon/job.h"
@@ -38,29 +37,18 @@ static void destroy_start(struct job *job)
 	    job_ao(job, destroy_done)));
 }
 
-const struct job_type domain_destroy_job = {
-	.name = "domain-destroy",
-	.kind = JOB_DESTROY,
-	.start = destroy_start,
-};
-
 static const struct arg_spec domain_args[] = {
 	{ "domain", ARG_DOMAIN, true, 0, 0, NULL, "name, UUID or domid" },
 	ARG_END
 };
 
-static void cmd_domain_destroy_run(struct request *req)
-{
-	struct domain *d = power_running_domain(req, "destroy");
-
-	if (d != NULL)
-		job_submit(req, &domain_destroy_job, d, NULL);
-}
-
 const struct command cmd_domain_destroy = {
 	.name = "domain-destroy",
 	.kind = COMMAND_DESTROY,
 	.args = domain_args,
-	.handler = cmd_domain_destroy_run,
+	.target = TARGET_DOMAIN,
+	.target_flags = TARGET_RUNNING | TARGET_NOT_DOM0,
+	.verb = "destroy",
 	.help = "destroy a domain at once, aborting whatever it is doing",
+	.start = destroy_start,
 };

@@ -10,12 +10,13 @@
 #include <strings.h>
 
 #include "daemon/command.h"
-#include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "daemon/domain.h"
 #include "daemon/job.h"
 #include "daemon/log.h"
+#include "daemon/request.h"
 #include "daemon/xl-config.h"
+#include "proto/mem.h"
 
 struct device_job {
 	libxl_device_disk disk;		/* must outlive the ao */
@@ -38,10 +39,8 @@ static void device_job_free(void *data)
 
 static struct device_job *device_job_new(void)
 {
-	struct device_job *dev = calloc(1, sizeof *dev);
+	struct device_job *dev = xcalloc(1, sizeof *dev);
 
-	if (dev == NULL)
-		abort();
 	libxl_device_disk_init(&dev->disk);
 	libxl_device_nic_init(&dev->nic);
 	dev->devid = -1;
@@ -56,9 +55,7 @@ static void device_config_add_disk(struct domain *d, libxl_device_disk *disk)
 
 	if (d->persistent || c == NULL)
 		return;
-	disks = realloc(c->disks, (size_t)(c->num_disks + 1) * sizeof *disks);
-	if (disks == NULL)
-		abort();
+	disks = xrealloc(c->disks, (size_t)(c->num_disks + 1) * sizeof *disks);
 	c->disks = disks;
 	libxl_device_disk_init(&disks[c->num_disks]);
 	libxl_device_disk_copy(daemon_ctx, &disks[c->num_disks], disk);
@@ -89,9 +86,7 @@ static void device_config_add_nic(struct domain *d, libxl_device_nic *nic)
 
 	if (d->persistent || c == NULL)
 		return;
-	nics = realloc(c->nics, (size_t)(c->num_nics + 1) * sizeof *nics);
-	if (nics == NULL)
-		abort();
+	nics = xrealloc(c->nics, (size_t)(c->num_nics + 1) * sizeof *nics);
 	c->nics = nics;
 	libxl_device_nic_init(&nics[c->num_nics]);
 	libxl_device_nic_copy(daemon_ctx, &nics[c->num_nics], nic);
@@ -160,19 +155,11 @@ static void disk_attach_start(struct job *job)
 {
 	struct device_job *dev = job->data;
 
-	if (!power_still_running(job))
+	if (!job_domain_running(job))
 		return;
 	job_ao_started(job, libxl_device_disk_add(daemon_ctx, job->domain->domid,
 	    &dev->disk, job_ao(job, disk_attached)));
 }
-
-const struct job_type domain_disk_attach_job = {
-	.name = "domain-disk-attach",
-	.kind = JOB_MODIFY,
-	.abortable = true,
-	.start = disk_attach_start,
-	.free_data = device_job_free,
-};
 
 static void disk_detached(struct job *job, int rc)
 {
@@ -192,7 +179,7 @@ static void disk_detach_start(struct job *job)
 	libxl_device_disk *disks;
 	int n = 0, found = -1;
 
-	if (!power_still_running(job))
+	if (!job_domain_running(job))
 		return;
 	disks = libxl_device_disk_list(daemon_ctx, job->domain->domid, &n);
 	for (int i = 0; i < n && found < 0; i++)
@@ -211,14 +198,6 @@ static void disk_detach_start(struct job *job)
 	    job->domain->domid, &dev->disk, job_ao(job, disk_detached)));
 }
 
-const struct job_type domain_disk_detach_job = {
-	.name = "domain-disk-detach",
-	.kind = JOB_MODIFY,
-	.abortable = true,
-	.start = disk_detach_start,
-	.free_data = device_job_free,
-};
-
 static const struct arg_spec disk_attach_args[] = {
 	{ "domain", ARG_DOMAIN, true, 0, 0, NULL, "name, UUID or domid" },
 	{ "disk", ARG_STRING, true, 0, 4096, NULL,
@@ -229,7 +208,6 @@ static const struct arg_spec disk_attach_args[] = {
 static void cmd_domain_disk_attach_run(struct request *req)
 {
 	struct device_job *dev = device_job_new();
-	struct domain *d;
 	struct err *e;
 
 	e = xl_config_parse_disk(arg_string(req->args, "disk"), &dev->disk);
@@ -238,20 +216,21 @@ static void cmd_domain_disk_attach_run(struct request *req)
 		request_fail(req, e);
 		return;
 	}
-	d = power_running_domain(req, "attach a disk to");
-	if (d == NULL) {
-		device_job_free(dev);
-		return;
-	}
-	job_submit(req, &domain_disk_attach_job, d, dev);
+	request_submit(req, dev);
 }
 
 const struct command cmd_domain_disk_attach = {
 	.name = "domain-disk-attach",
 	.kind = COMMAND_MODIFY,
 	.args = disk_attach_args,
-	.handler = cmd_domain_disk_attach_run,
+	.target = TARGET_DOMAIN,
+	.target_flags = TARGET_RUNNING | TARGET_NOT_DOM0,
+	.verb = "attach a disk to",
+	.run = cmd_domain_disk_attach_run,
 	.help = "hot-plug a disk",
+	.abortable = true,
+	.start = disk_attach_start,
+	.free_data = device_job_free,
 };
 
 static const struct arg_spec disk_detach_args[] = {
@@ -262,22 +241,24 @@ static const struct arg_spec disk_detach_args[] = {
 
 static void cmd_domain_disk_detach_run(struct request *req)
 {
-	struct domain *d = power_running_domain(req, "detach a disk from");
-	struct device_job *dev;
+	struct device_job *dev = device_job_new();
 
-	if (d == NULL)
-		return;
-	dev = device_job_new();
-	dev->vdev = strdup(arg_string(req->args, "vdev"));
-	job_submit(req, &domain_disk_detach_job, d, dev);
+	dev->vdev = xstrdup(arg_string(req->args, "vdev"));
+	request_submit(req, dev);
 }
 
 const struct command cmd_domain_disk_detach = {
 	.name = "domain-disk-detach",
 	.kind = COMMAND_MODIFY,
 	.args = disk_detach_args,
-	.handler = cmd_domain_disk_detach_run,
+	.target = TARGET_DOMAIN,
+	.target_flags = TARGET_RUNNING | TARGET_NOT_DOM0,
+	.verb = "detach a disk from",
+	.run = cmd_domain_disk_detach_run,
 	.help = "hot-unplug a disk",
+	.abortable = true,
+	.start = disk_detach_start,
+	.free_data = device_job_free,
 };
 
 /* ------------------------------------------------------------------------
@@ -300,19 +281,11 @@ static void nic_attach_start(struct job *job)
 {
 	struct device_job *dev = job->data;
 
-	if (!power_still_running(job))
+	if (!job_domain_running(job))
 		return;
 	job_ao_started(job, libxl_device_nic_add(daemon_ctx, job->domain->domid,
 	    &dev->nic, job_ao(job, nic_attached)));
 }
-
-const struct job_type domain_nic_attach_job = {
-	.name = "domain-nic-attach",
-	.kind = JOB_MODIFY,
-	.abortable = true,
-	.start = nic_attach_start,
-	.free_data = device_job_free,
-};
 
 static void nic_detached(struct job *job, int rc)
 {
@@ -333,7 +306,7 @@ static void nic_detach_start(struct job *job)
 	libxl_device_nic *nics;
 	int n = 0, found = -1;
 
-	if (!power_still_running(job))
+	if (!job_domain_running(job))
 		return;
 	nics = libxl_device_nic_list(daemon_ctx, job->domain->domid, &n);
 	for (int i = 0; i < n && found < 0; i++) {
@@ -358,14 +331,6 @@ static void nic_detach_start(struct job *job)
 	    job->domain->domid, &dev->nic, job_ao(job, nic_detached)));
 }
 
-const struct job_type domain_nic_detach_job = {
-	.name = "domain-nic-detach",
-	.kind = JOB_MODIFY,
-	.abortable = true,
-	.start = nic_detach_start,
-	.free_data = device_job_free,
-};
-
 static const struct arg_spec nic_attach_args[] = {
 	{ "domain", ARG_DOMAIN, true, 0, 0, NULL, "name, UUID or domid" },
 	{ "nic", ARG_STRING, false, 0, 4096, NULL,
@@ -377,7 +342,6 @@ static void cmd_domain_nic_attach_run(struct request *req)
 {
 	const char *spec = arg_string(req->args, "nic");
 	struct device_job *dev = device_job_new();
-	struct domain *d;
 	struct err *e;
 
 	e = xl_config_parse_nic(spec != NULL ? spec : "", &dev->nic);
@@ -386,20 +350,21 @@ static void cmd_domain_nic_attach_run(struct request *req)
 		request_fail(req, e);
 		return;
 	}
-	d = power_running_domain(req, "attach a network interface to");
-	if (d == NULL) {
-		device_job_free(dev);
-		return;
-	}
-	job_submit(req, &domain_nic_attach_job, d, dev);
+	request_submit(req, dev);
 }
 
 const struct command cmd_domain_nic_attach = {
 	.name = "domain-nic-attach",
 	.kind = COMMAND_MODIFY,
 	.args = nic_attach_args,
-	.handler = cmd_domain_nic_attach_run,
+	.target = TARGET_DOMAIN,
+	.target_flags = TARGET_RUNNING | TARGET_NOT_DOM0,
+	.verb = "attach a network interface to",
+	.run = cmd_domain_nic_attach_run,
 	.help = "hot-plug a network interface",
+	.abortable = true,
+	.start = nic_attach_start,
+	.free_data = device_job_free,
 };
 
 static const struct arg_spec nic_detach_args[] = {
@@ -414,26 +379,28 @@ static void cmd_domain_nic_detach_run(struct request *req)
 	const char *mac = arg_string(req->args, "mac");
 	bool has_devid = arg_present(req->args, "devid");
 	struct device_job *dev;
-	struct domain *d;
 
 	if ((mac == NULL) == !has_devid) {
 		request_fail(req, err_new(ERR_INVALID_ARGUMENT,
 		    "give exactly one of 'mac' and 'devid'"));
 		return;
 	}
-	d = power_running_domain(req, "detach a network interface from");
-	if (d == NULL)
-		return;
 	dev = device_job_new();
-	dev->mac = mac ? strdup(mac) : NULL;
+	dev->mac = mac ? xstrdup(mac) : NULL;
 	dev->devid = arg_int(req->args, "devid", -1);
-	job_submit(req, &domain_nic_detach_job, d, dev);
+	request_submit(req, dev);
 }
 
 const struct command cmd_domain_nic_detach = {
 	.name = "domain-nic-detach",
 	.kind = COMMAND_MODIFY,
 	.args = nic_detach_args,
-	.handler = cmd_domain_nic_detach_run,
+	.target = TARGET_DOMAIN,
+	.target_flags = TARGET_RUNNING | TARGET_NOT_DOM0,
+	.verb = "detach a network interface from",
+	.run = cmd_domain_nic_detach_run,
 	.help = "hot-unplug a network interface",
+	.abortable = true,
+	.start = nic_detach_start,
+	.free_data = device_job_free,
 };

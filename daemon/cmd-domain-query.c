@@ -8,14 +8,17 @@
 #include <event2/event.h>
 
 #include "daemon/command.h"
-#include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "daemon/domain-config.h"
+#include "daemon/domain-json.h"
 #include "daemon/domain.h"
 #include "daemon/job.h"
 #include "daemon/log.h"
+#include "daemon/request.h"
+#include "daemon/server.h"
 #include "proto/json-line.h"
 #include "proto/json-text.h"
+#include "proto/mem.h"
 
 static const char *const domain_states[] = {
 	"running", "blocked", "paused", "shutdown", "crashed", "dying",
@@ -81,7 +84,7 @@ const struct command cmd_domain_list = {
 	.name = "domain-list",
 	.kind = COMMAND_QUERY,
 	.args = domain_list_args,
-	.handler = cmd_domain_list_run,
+	.run = cmd_domain_list_run,
 	.help = "every domain, running or defined",
 };
 
@@ -92,20 +95,13 @@ static const struct arg_spec domain_args[] = {
 
 static void cmd_domain_info_run(struct request *req)
 {
-	struct err *e = NULL;
-	struct domain *d = domain_lookup(
-	    json_object_object_get(req->args, "domain"), &e);
-
+	struct domain *d = req->domain;
 	libxl_dominfo info;
 	const unsigned char *text;
 	size_t len;
 	yajl_gen g;
 	bool running;
 
-	if (d == NULL) {
-		request_fail(req, e);
-		return;
-	}
 	running = domain_fresh_info(d, &info);
 	g = json_text_writer();
 	domain_write_json(g, d, running ? &info : NULL);
@@ -119,7 +115,8 @@ const struct command cmd_domain_info = {
 	.name = "domain-info",
 	.kind = COMMAND_QUERY,
 	.args = domain_args,
-	.handler = cmd_domain_info_run,
+	.target = TARGET_DOMAIN,
+	.run = cmd_domain_info_run,
 	.help = "one domain's state, memory, vcpus and current job",
 };
 
@@ -152,15 +149,44 @@ static json_object *config_to_json(libxl_domain_config *config,
 	return obj;
 }
 
+/* libxl's secrets in a configuration: the VNC and SPICE passwords
+ * (libxl_vnc_info.passwd, libxl_spice_info.passwd). */
+static bool config_key_is_secret(const char *key)
+{
+	return strcmp(key, "passwd") == 0 || strcmp(key, "password") == 0;
+}
+
+/* A read-only client (any local user) does not see them. */
+static void config_redact(json_object *obj)
+{
+	if (json_object_is_type(obj, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(obj); i++)
+			config_redact(json_object_array_get_idx(obj, i));
+		return;
+	}
+	if (!json_object_is_type(obj, json_type_object))
+		return;
+	json_object_object_foreach(obj, key, value) {
+		if (config_key_is_secret(key) && value != NULL)
+			json_object_object_add(obj, key,
+			    json_object_new_string("(redacted)"));
+		else
+			config_redact(value);
+	}
+}
+
 static void config_reply(struct request *req, libxl_domain_config *config)
 {
 	struct err *e = NULL;
 	json_object *obj = config_to_json(config, &e);
 
-	if (obj == NULL)
+	if (obj == NULL) {
 		request_fail(req, e);
-	else
-		request_reply(req, obj);
+		return;
+	}
+	if (req->conn != NULL && conn_is_read_only(req->conn))
+		config_redact(obj);
+	request_reply(req, obj);
 }
 
 static void config_query_finish(evutil_socket_t fd, short what, void *arg)
@@ -193,20 +219,15 @@ static void config_query_done(libxl_ctx *ctx, int rc, void *for_callback)
 
 static void cmd_domain_config_run(struct request *req)
 {
-	struct err *e = NULL;
-	struct domain *d = domain_lookup(
-	    json_object_object_get(req->args, "domain"), &e);
+	struct domain *d = req->domain;
+	struct job *holder = job_holding(d);
 	struct config_query *q;
 	int rc;
 
-	if (d == NULL) {
-		request_fail(req, e);
-		return;
-	}
 	/* A long job may hold libxl's userdata lock for the domain; its
 	 * configuration cannot change meanwhile, so ours is current. */
-	if (!domain_is_running(d) || (d->config != NULL && d->holder != NULL &&
-	    d->holder->type->kind == JOB_ASYNC)) {
+	if (!domain_is_running(d) || (d->config != NULL && holder != NULL &&
+	    holder->command->kind == COMMAND_ASYNC)) {
 		if (d->config == NULL)
 			request_fail(req, err_new(ERR_OPERATION_INVALID,
 			    "no configuration known for '%s'", d->name));
@@ -214,14 +235,12 @@ static void cmd_domain_config_run(struct request *req)
 			config_reply(req, d->config);
 		return;
 	}
-	q = calloc(1, sizeof *q);
-	if (q == NULL)
-		abort();
+	q = xcalloc(1, sizeof *q);
 	q->req = req;
 	q->domain = d;
 	domain_ref(d);
 	libxl_domain_config_init(&q->config);
-	q->done = event_new(daemon_base, -1, 0, config_query_finish, q);
+	q->done = xcheck(event_new(daemon_base, -1, 0, config_query_finish, q));
 	q->how.callback = config_query_done;
 	q->how.u.for_callback = q;
 	rc = libxl_retrieve_domain_configuration(daemon_ctx, d->domid,
@@ -234,6 +253,7 @@ const struct command cmd_domain_config = {
 	.name = "domain-config",
 	.kind = COMMAND_QUERY,
 	.args = domain_args,
-	.handler = cmd_domain_config_run,
+	.target = TARGET_DOMAIN,
+	.run = cmd_domain_config_run,
 	.help = "the libxl configuration of a domain, as JSON",
 };

@@ -1,14 +1,12 @@
-/* domain-dump, and the on_crash=coredump-* actions.  libxl's core dump runs
- * synchronously inside its call, so it runs in xenlightd-dump-helper, a
- * child the loop watches: progress is the output file's growth, abort is
- * SIGKILL.  By default the domain is paused for a consistent image and
- * resumed after; the image has a temporary name until it is complete. */
+/* domain-dump, and the daemon's own domain-crash-dump (on_crash=coredump-*).
+ * libxl's core dump runs synchronously inside its call, so it runs in
+ * xenlightd-dump-helper, a child the loop watches: progress is the output
+ * file's growth, abort is SIGKILL.  By default the domain is paused for a
+ * consistent image and resumed after; the image has a temporary name until
+ * it is complete (image.h). */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,23 +15,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-
 #include "daemon/command.h"
-#include "daemon/commands.h"
 #include "daemon/daemon.h"
+#include "daemon/dispatch.h"
 #include "daemon/domain.h"
 #include "daemon/dump.h"
-#include "daemon/event.h"
-#include "daemon/fileio.h"
-#include "daemon/fsutil.h"
 #include "daemon/helper.h"
 #include "daemon/image.h"
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
+#include "daemon/request.h"
 #include "daemon/store.h"
+#include "proto/mem.h"
 
 enum dump_then {
 	DUMP_THEN_RESUME,
@@ -42,19 +37,23 @@ enum dump_then {
 };
 
 struct dump_job {
-	char *path;
-	char *temp_path;
+	struct image_file image;
 	bool live;
-	bool overwrite;
 	enum dump_then then;
 	bool paused_by_us;
 	pid_t helper;
 	uint32_t domid;
 	uint64_t memory_bytes;
-	uint64_t file_bytes;
-	struct event *progress_timer;
 	struct err *failure;
 };
+
+static struct dump_job *dump_job_new(const char *path, bool overwrite)
+{
+	struct dump_job *dj = xcalloc(1, sizeof *dj);
+
+	image_file_init(&dj->image, path, overwrite);
+	return dj;
+}
 
 static void dump_job_free(void *data)
 {
@@ -64,34 +63,20 @@ static void dump_job_free(void *data)
 		kill(dj->helper, SIGKILL);
 		loop_child_forget(dj->helper);
 	}
-	if (dj->progress_timer != NULL)
-		event_free(dj->progress_timer);
-	if (dj->temp_path != NULL)
-		unlink(dj->temp_path);
+	image_file_dispose(&dj->image);
 	err_free(dj->failure);
-	free(dj->temp_path);
-	free(dj->path);
 	free(dj);
 }
 
-static void dump_progress(evutil_socket_t fd, short what, void *arg)
+static bool dump_measure(struct job *job, uint64_t *current)
 {
-	struct job *job = arg;
 	struct dump_job *dj = job->data;
 	struct stat st;
 
-	if (dj->temp_path != NULL && stat(dj->temp_path, &st) == 0)
-		job_set_progress(job, (uint64_t)st.st_size,
-		    (uint64_t)st.st_size > dj->memory_bytes ?
-		    (uint64_t)st.st_size : dj->memory_bytes);
-}
-
-static void dump_stop_progress(struct dump_job *dj)
-{
-	if (dj->progress_timer != NULL) {
-		event_free(dj->progress_timer);
-		dj->progress_timer = NULL;
-	}
+	if (dj->image.temp_path == NULL || stat(dj->image.temp_path, &st) < 0)
+		return false;
+	*current = (uint64_t)st.st_size;
+	return true;
 }
 
 /* ------------------------------------------------------------------------
@@ -105,7 +90,7 @@ static void dump_give_up(struct job *job, int rc)
 		log_error("domain %s: cannot unpause it after the failed dump: "
 		    "libxl error %d", job->domain_name, rc);
 	else if (dj->paused_by_us)
-		event_emit_domain("DOMAIN_RESUMED", job->domain, NULL);
+		domain_emit(job->domain, "DOMAIN_RESUMED", NULL);
 	job_fail_taking(job, &dj->failure);
 }
 
@@ -113,12 +98,8 @@ static void dump_fail(struct job *job, struct err *e)
 {
 	struct dump_job *dj = job->data;
 
-	dump_stop_progress(dj);
-	if (dj->temp_path != NULL) {
-		unlink(dj->temp_path);
-		free(dj->temp_path);
-		dj->temp_path = NULL;
-	}
+	job_stop_progress(job, 0);
+	image_file_discard(&dj->image);
 	dj->failure = e;
 	if (!dj->paused_by_us || !domain_is_running(job->domain) ||
 	    job->domain->destroyer != NULL) {
@@ -132,16 +113,6 @@ static void dump_fail(struct job *job, struct err *e)
 /* ------------------------------------------------------------------------
  * Success */
 
-static json_object *dump_result(struct dump_job *dj)
-{
-	json_object *ret = json_object_new_object();
-
-	json_object_object_add(ret, "file", json_object_new_string(dj->path));
-	json_object_object_add(ret, "bytes",
-	    json_object_new_int64((int64_t)dj->file_bytes));
-	return ret;
-}
-
 static void dump_left(struct job *job, int rc)
 {
 	struct dump_job *dj = job->data;
@@ -151,35 +122,32 @@ static void dump_left(struct job *job, int rc)
 		    dj->then == DUMP_THEN_RESUME ?
 		    "the dump is written, but unpausing the domain" :
 		    "the dump is written, but destroying the domain"),
-		    "file", json_object_new_string(dj->path)));
+		    "file", json_object_new_string(dj->image.path)));
 		return;
 	}
 	if (dj->then == DUMP_THEN_RESUME) {
 		if (dj->paused_by_us)
-			event_emit_domain("DOMAIN_RESUMED", job->domain, NULL);
+			domain_emit(job->domain, "DOMAIN_RESUMED", NULL);
 	} else {
 		lifecycle_domain_gone(job->domain);
 		/* queued behind us: runs once this job lets go of the lock */
 		if (dj->then == DUMP_THEN_RESTART)
 			lifecycle_restart(job->domain);
 	}
-	job_complete(job, dump_result(dj));
+	job_complete(job, image_file_result(&dj->image));
 }
 
-static void dump_committed(struct job *job, struct err *e, uint64_t bytes)
+static void dump_committed(struct job *job, struct err *e)
 {
 	struct dump_job *dj = job->data;
 
-	free(dj->temp_path);		/* renamed, or removed */
-	dj->temp_path = NULL;
 	if (e != NULL) {
 		dump_fail(job, e);
 		return;
 	}
-	dj->file_bytes = bytes;
-	job_set_progress(job, dj->file_bytes, dj->file_bytes);
+	job_set_progress(job, dj->image.bytes, dj->image.bytes);
 	log_info("domain %s: core dumped to %s (%" PRIu64 " bytes)",
-	    job->domain_name, dj->path, dj->file_bytes);
+	    job->domain_name, dj->image.path, dj->image.bytes);
 	if (dj->then != DUMP_THEN_RESUME && domain_is_running(job->domain))
 		job_ao_started(job, libxl_domain_destroy(daemon_ctx, dj->domid,
 		    job_ao(job, dump_left)));
@@ -196,10 +164,9 @@ static void dump_helper_exited(pid_t pid, int status, void *arg)
 	struct dump_job *dj = job->data;
 
 	dj->helper = 0;
-	dump_stop_progress(dj);
+	job_stop_progress(job, 0);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == DUMP_HELPER_OK) {
-		image_commit(job, -1, dj->temp_path, dj->path, dj->overwrite,
-		    dump_committed);
+		image_file_commit(&dj->image, job, dump_committed);
 		return;
 	}
 	if (job->abort_requested)
@@ -209,7 +176,7 @@ static void dump_helper_exited(pid_t pid, int status, void *arg)
 		    "(signal %d)", WTERMSIG(status)));
 	else if (WEXITSTATUS(status) == DUMP_HELPER_IO_ERROR)
 		dump_fail(job, err_new(ERR_IO, "cannot write %s (I/O error)",
-		    dj->path));
+		    dj->image.path));
 	else
 		dump_fail(job, err_new(ERR_HYPERVISOR, "libxl could not dump "
 		    "the domain (helper exit status %d)", WEXITSTATUS(status)));
@@ -218,7 +185,6 @@ static void dump_helper_exited(pid_t pid, int status, void *arg)
 static void dump_spawn(struct job *job, int rc)
 {
 	struct dump_job *dj = job->data;
-	struct timeval second = { 1, 0 };
 	char domid[16], *args[3];
 	pid_t pid;
 	int error;
@@ -228,14 +194,14 @@ static void dump_spawn(struct job *job, int rc)
 		return;
 	}
 	if (dj->paused_by_us)
-		event_emit_domain("DOMAIN_PAUSED", job->domain, NULL);
+		domain_emit(job->domain, "DOMAIN_PAUSED", NULL);
 	if (job->abort_requested) {
 		dump_fail(job, err_new(ERR_ABORTED, "aborted"));
 		return;
 	}
 	snprintf(domid, sizeof domid, "%" PRIu32, dj->domid);
 	args[0] = domid;
-	args[1] = dj->temp_path;
+	args[1] = dj->image.temp_path;
 	args[2] = NULL;
 	error = helper_spawn("xenlightd-dump-helper", args, NULL, &pid);
 	if (error != 0) {
@@ -246,12 +212,9 @@ static void dump_spawn(struct job *job, int rc)
 	dj->helper = pid;
 	loop_child_watch(pid, dump_helper_exited, job);
 	job_set_journal(job, "helper", json_object_new_int64(pid));
-	dj->progress_timer = event_new(daemon_base, -1, EV_PERSIST,
-	    dump_progress, job);
-	evtimer_add(dj->progress_timer, &second);
-	job_set_progress(job, 0, dj->memory_bytes);
+	job_poll_progress(job, dump_measure, dj->memory_bytes);
 	log_info("domain %s: dumping core to %s (helper %d)", job->domain_name,
-	    dj->path, (int)pid);
+	    dj->image.path, (int)pid);
 }
 
 static void dump_start(struct job *job)
@@ -259,25 +222,24 @@ static void dump_start(struct job *job)
 	struct dump_job *dj = job->data;
 	libxl_dominfo info;
 	bool paused = false;
-	int fd;
+	struct err *e;
 
-	if (!power_still_running(job))
+	if (!job_domain_running(job))
 		return;
 	dj->domid = job->domain->domid;
-	libxl_dominfo_init(&info);
-	if (libxl_domain_info(daemon_ctx, &info, dj->domid) == 0) {
+	if (domain_fresh_info(job->domain, &info)) {
 		paused = info.paused;
 		dj->memory_bytes = info.current_memkb * 1024;
+		libxl_dominfo_dispose(&info);
 	}
-	libxl_dominfo_dispose(&info);
-	fd = fsutil_create_partial(dj->path, 0600, &dj->temp_path);
-	if (fd < 0) {
-		job_fail(job, err_new(ERR_IO, "cannot create a file next to %s: "
-		    "%s", dj->path, strerror(-fd)));
+	e = image_file_create(&dj->image, job);
+	if (e != NULL) {
+		job_fail(job, e);
 		return;
 	}
-	close(fd);
-	job_set_journal(job, "temp", json_object_new_string(dj->temp_path));
+	/* the helper writes by name */
+	close(dj->image.fd);
+	dj->image.fd = -1;
 	if (dj->live || paused) {
 		dump_spawn(job, 0);
 		return;
@@ -301,48 +263,31 @@ static void dump_abort(struct job *job)
 static void dump_recover(json_object *record, struct err *error)
 {
 	json_object *extra = json_object_object_get(record, "extra");
-	const char *temp = arg_string(extra, "temp");
+	json_object *args = json_object_object_get(record, "args");
 
 	if (arg_bool(extra, "committed", false)) {
-		json_object *args = json_object_object_get(record, "args");
 		const char *uuid_text = arg_string(record, "uuid");
 		struct domain *d = NULL;
 		libxl_uuid uuid;
 
-		lifecycle_recover_note(error, "the core file is complete");
+		err_append(error, "the core file is complete");
 		if (uuid_text != NULL &&
 		    libxl_uuid_from_string(&uuid, uuid_text) == 0)
 			d = domain_find_uuid(&uuid);
-		/* crash: true meant the domain to go after its dump */
+		/* crash: true (and a crash dump) meant the domain to go */
 		if (d != NULL && domain_is_running(d) &&
-		    arg_bool(args, "crash", false)) {
-			job_submit_internal(&domain_destroy_job, d, NULL);
+		    (arg_bool(args, "crash", false) ||
+		    job_record_is(record, "domain-crash-dump"))) {
+			dispatch_internal_domain("domain-destroy", d, NULL);
 			return;
 		}
 	} else {
-		const char *file = arg_string(json_object_object_get(record,
-		    "args"), "file");
-
-		if (temp != NULL && unlink(temp) == 0)
-			log_notice("removed %s, left by an interrupted dump",
-			    temp);
-		if (file != NULL && fsutil_remove_partials(file) > 0)
-			log_notice("removed what an interrupted dump left of %s",
-			    file);
-		lifecycle_recover_note(error, "no core file was written");
+		image_recover_uncommitted(record, arg_string(args, "file"),
+		    "dump");
+		err_append(error, "no core file was written");
 	}
 	lifecycle_recover_suspended(record);
 }
-
-const struct job_type domain_dump_job = {
-	.name = "domain-dump",
-	.kind = JOB_ASYNC,
-	.abortable = true,
-	.start = dump_start,
-	.abort = dump_abort,
-	.free_data = dump_job_free,
-	.recover = dump_recover,
-};
 
 static const struct arg_spec domain_dump_args[] = {
 	{ "domain", ARG_DOMAIN, true, 0, 0, NULL, "name, UUID or domid" },
@@ -354,54 +299,74 @@ static const struct arg_spec domain_dump_args[] = {
 	ARG_END
 };
 
-static void cmd_domain_dump_run(struct request *req)
+static void dump_run(struct request *req)
 {
 	const char *file = arg_string(req->args, "file");
 	bool overwrite = arg_bool(req->args, "overwrite", false);
+	struct err *e = image_check_target(file, overwrite);
 	struct dump_job *dj;
-	struct domain *d;
-	struct stat st;
-	struct err *e;
 
-	if (!overwrite && lstat(file, &st) == 0) {
-		request_fail(req, err_new(ERR_INVALID_ARGUMENT, "%s exists "
-		    "(overwrite: true replaces it)", file));
-		return;
-	}
-	if ((e = fsutil_check_parent_dir(file)) != NULL) {
+	if (e != NULL) {
 		request_fail(req, e);
 		return;
 	}
-	d = power_running_domain(req, "dump");
-	if (d == NULL)
-		return;
-	dj = calloc(1, sizeof *dj);
-	if (dj == NULL)
-		abort();
-	dj->path = strdup(file);
-	dj->overwrite = overwrite;
+	dj = dump_job_new(file, overwrite);
 	dj->live = arg_bool(req->args, "live", false);
 	dj->then = arg_bool(req->args, "crash", false) ? DUMP_THEN_DESTROY :
 	    DUMP_THEN_RESUME;
-	job_submit(req, &domain_dump_job, d, dj);
+	request_submit(req, dj);
 }
 
 const struct command cmd_domain_dump = {
 	.name = "domain-dump",
 	.kind = COMMAND_ASYNC,
 	.args = domain_dump_args,
-	.handler = cmd_domain_dump_run,
+	.target = TARGET_DOMAIN,
+	.target_flags = TARGET_RUNNING | TARGET_NOT_DOM0,
+	.verb = "dump",
+	.run = dump_run,
 	.help = "write a domain's memory to an ELF core file",
+	.abortable = true,
+	.start = dump_start,
+	.abort = dump_abort,
+	.free_data = dump_job_free,
+	.recover = dump_recover,
 };
 
-void dump_submit_on_crash(struct domain *d, bool restart)
-{
-	struct dump_job *dj = calloc(1, sizeof *dj);
+static const struct arg_spec crash_dump_args[] = {
+	{ "domain", ARG_DOMAIN, true, 0, 0, NULL, "name, UUID or domid" },
+	{ "restart", ARG_BOOL, false, 0, 0, NULL,
+	  "start the domain again after (else it is destroyed)" },
+	ARG_END
+};
 
-	if (dj == NULL)
-		abort();
-	dj->path = store_dump_path(d);
-	dj->live = true;		/* a crashed guest runs no more */
-	dj->then = restart ? DUMP_THEN_RESTART : DUMP_THEN_DESTROY;
-	job_submit_internal(&domain_dump_job, d, dj);
+/* A crashed guest runs no more: its dump is live, into the state
+ * directory, and the domain goes (or restarts) after. */
+static void crash_dump_run(struct request *req)
+{
+	char *path = store_dump_path(req->domain->name);
+	struct dump_job *dj = dump_job_new(path, false);
+
+	free(path);
+	dj->live = true;
+	dj->then = arg_bool(req->args, "restart", false) ? DUMP_THEN_RESTART :
+	    DUMP_THEN_DESTROY;
+	request_submit(req, dj);
 }
+
+const struct command cmd_domain_crash_dump = {
+	.name = "domain-crash-dump",
+	.kind = COMMAND_ASYNC,
+	.internal = true,
+	.args = crash_dump_args,
+	.target = TARGET_DOMAIN,
+	.target_flags = TARGET_RUNNING | TARGET_NOT_DOM0,
+	.verb = "dump",
+	.run = crash_dump_run,
+	.help = "dump a crashed domain's core, then destroy or restart it",
+	.abortable = true,
+	.start = dump_start,
+	.abort = dump_abort,
+	.free_data = dump_job_free,
+	.recover = dump_recover,
+};

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "daemon/command.h"
-#include "daemon/commands.h"
+#include "daemon/request.h"
 #include "daemon/daemon.h"
 
 static const struct arg_spec no_args[] = { ARG_END };
@@ -44,7 +44,7 @@ const struct command cmd_version = {
 	.name = "version",
 	.kind = COMMAND_QUERY,
 	.args = no_args,
-	.handler = cmd_version_run,
+	.run = cmd_version_run,
 	.help = "versions of the daemon, the protocol and the hypervisor",
 };
 
@@ -113,7 +113,7 @@ const struct command cmd_host_info = {
 	.name = "host-info",
 	.kind = COMMAND_QUERY,
 	.args = no_args,
-	.handler = cmd_host_info_run,
+	.run = cmd_host_info_run,
 	.help = "the host: Xen version, scheduler, CPUs, nodes, memory",
 };
 
@@ -165,18 +165,22 @@ const struct command cmd_host_numa = {
 	.name = "host-numa",
 	.kind = COMMAND_QUERY,
 	.args = no_args,
-	.handler = cmd_host_numa_run,
+	.run = cmd_host_numa_run,
 	.help = "per NUMA node: memory and CPUs",
 };
 
 static void cmd_query_commands_run(struct request *req)
 {
+	const struct command *const *all = command_all();
 	json_object *list = json_object_new_array();
 
-	for (int i = 0; command_table[i] != NULL; i++) {
-		const struct command *c = command_table[i];
-		json_object *entry = json_object_new_object();
+	for (int i = 0; all[i] != NULL; i++) {
+		const struct command *c = all[i];
+		json_object *entry;
 
+		if (c->internal)
+			continue;
+		entry = json_object_new_object();
 		json_object_object_add(entry, "name", json_object_new_string(c->name));
 		json_object_object_add(entry, "kind",
 		    json_object_new_string(command_kind_name(c->kind)));
@@ -193,6 +197,6 @@ const struct command cmd_query_commands = {
 	.name = "query-commands",
 	.kind = COMMAND_QUERY,
 	.args = no_args,
-	.handler = cmd_query_commands_run,
+	.run = cmd_query_commands_run,
 	.help = "every command with its kind, access and argument schema",
 };

@@ -2,34 +2,31 @@
  *
  * A save writes xl's format (header, JSON config, libxl stream v2) to a
  * temporary name in the target directory, fsyncs it and renames it into
- * place only on success.  If the save fails or is aborted, the temporary
- * file goes and the domain is resumed as it was: never lost. */
+ * place only on success (image.h).  If the save fails or is aborted, the
+ * temporary file goes and the domain is resumed as it was: never lost. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-
 #include "daemon/command.h"
-#include "daemon/commands.h"
 #include "daemon/daemon.h"
+#include "daemon/dispatch.h"
+#include "daemon/domain-json.h"
 #include "daemon/domain.h"
-#include "daemon/event.h"
-#include "daemon/fileio.h"
-#include "daemon/fsutil.h"
 #include "daemon/image.h"
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
+#include "daemon/request.h"
 #include "daemon/savefile.h"
 #include "daemon/store.h"
+#include "proto/mem.h"
+
+extern const struct command cmd_domain_managed_save;
 
 enum save_leave {
 	SAVE_LEAVE_DESTROYED,		/* like xl save */
@@ -38,91 +35,59 @@ enum save_leave {
 };
 
 struct save_job {
-	char *path;
-	char *temp_path;		/* until renamed into place */
-	int fd;
+	struct image_file image;
 	enum save_leave leave;
-	bool overwrite;
 	bool managed;
 	bool was_paused;
 	uint32_t domid;
 	libxl_domain_config config;
 	uint64_t header_bytes;
 	uint64_t memory_bytes;
-	uint64_t file_bytes;
-	struct event *progress_timer;
 };
+
+static struct save_job *save_job_new(const char *path, bool overwrite)
+{
+	struct save_job *s = xcalloc(1, sizeof *s);
+
+	image_file_init(&s->image, path, overwrite);
+	libxl_domain_config_init(&s->config);
+	return s;
+}
 
 static void save_job_free(void *data)
 {
 	struct save_job *s = data;
 
-	if (s->progress_timer != NULL)
-		event_free(s->progress_timer);
-	if (s->fd >= 0)
-		close(s->fd);
-	if (s->temp_path != NULL)
-		unlink(s->temp_path);	/* never a complete-looking leftover */
+	image_file_dispose(&s->image);
 	libxl_domain_config_dispose(&s->config);
-	free(s->temp_path);
-	free(s->path);
 	free(s);
 }
 
-static void save_progress(evutil_socket_t fd, short what, void *arg)
+/* How much of the domain's memory is in the file. */
+static bool save_measure(struct job *job, uint64_t *current)
 {
-	struct job *job = arg;
 	struct save_job *s = job->data;
 	struct stat st;
 
-	if (fstat(s->fd, &st) == 0 && (uint64_t)st.st_size > s->header_bytes) {
-		uint64_t done = (uint64_t)st.st_size - s->header_bytes;
-
-		job_set_progress(job, done, done > s->memory_bytes ? done :
-		    s->memory_bytes);
-	}
+	if (fstat(s->image.fd, &st) < 0 ||
+	    (uint64_t)st.st_size <= s->header_bytes)
+		return false;
+	*current = (uint64_t)st.st_size - s->header_bytes;
+	return true;
 }
 
-static void save_stop_progress(struct save_job *s)
-{
-	if (s->progress_timer != NULL) {
-		event_free(s->progress_timer);
-		s->progress_timer = NULL;
-	}
-}
-
-/* ------------------------------------------------------------------------
- * Failure: resume the domain as it was */
-
+/* Failure: no image, the domain resumed as it was. */
 static void save_fail(struct job *job, struct err *e)
 {
 	struct save_job *s = job->data;
 
-	save_stop_progress(s);
-	if (s->fd >= 0) {
-		close(s->fd);
-		s->fd = -1;
-	}
-	if (s->temp_path != NULL) {
-		unlink(s->temp_path);
-		free(s->temp_path);
-		s->temp_path = NULL;
-	}
+	job_stop_progress(job, 0);
+	image_file_discard(&s->image);
 	lifecycle_fail_resuming(job, e, s->was_paused);
 }
 
 /* ------------------------------------------------------------------------
  * Success: the image is in place; leave the domain as asked */
-
-static json_object *save_result(struct save_job *s)
-{
-	json_object *ret = json_object_new_object();
-
-	json_object_object_add(ret, "file", json_object_new_string(s->path));
-	json_object_object_add(ret, "bytes",
-	    json_object_new_int64((int64_t)s->file_bytes));
-	return ret;
-}
 
 static void save_left(struct job *job, int rc)
 {
@@ -134,17 +99,17 @@ static void save_left(struct job *job, int rc)
 		    s->leave == SAVE_LEAVE_DESTROYED ?
 		    "the domain is saved, but destroying it" :
 		    "the domain is saved, but resuming it"),
-		    "file", json_object_new_string(s->path)));
+		    "file", json_object_new_string(s->image.path)));
 		return;
 	}
 	if (s->leave == SAVE_LEAVE_DESTROYED) {
 		lifecycle_domain_gone(d);
 	} else {
 		domain_rearm_death_watch(d);
-		event_emit_domain(s->leave == SAVE_LEAVE_PAUSED ?
-		    "DOMAIN_PAUSED" : "DOMAIN_RESUMED", d, NULL);
+		domain_emit(d, s->leave == SAVE_LEAVE_PAUSED ?
+		    "DOMAIN_PAUSED" : "DOMAIN_RESUMED", NULL);
 	}
-	job_complete(job, save_result(s));
+	job_complete(job, image_file_result(&s->image));
 }
 
 static void save_paused_to_leave(struct job *job, int rc)
@@ -160,23 +125,20 @@ static void save_paused_to_leave(struct job *job, int rc)
 	    job_ao(job, save_left)));
 }
 
-static void save_committed(struct job *job, struct err *e, uint64_t bytes)
+static void save_committed(struct job *job, struct err *e)
 {
 	struct save_job *s = job->data;
+	uint64_t stream = s->image.bytes - s->header_bytes;
 
-	free(s->temp_path);		/* renamed, or removed */
-	s->temp_path = NULL;
 	if (e != NULL) {
 		save_fail(job, e);
 		return;
 	}
-	s->file_bytes = bytes;
-	job_set_progress(job, s->file_bytes - s->header_bytes,
-	    s->file_bytes - s->header_bytes);
+	job_set_progress(job, stream, stream);
 	if (s->managed)
 		job->domain->managed_save = true;
 	log_info("domain %s: saved to %s (%" PRIu64 " bytes)",
-	    job->domain_name, s->path, s->file_bytes);
+	    job->domain_name, s->image.path, s->image.bytes);
 	switch (s->leave) {
 	case SAVE_LEAVE_DESTROYED:
 		job_ao_started(job, libxl_domain_destroy(daemon_ctx, s->domid,
@@ -197,24 +159,20 @@ static void save_suspended(struct job *job, int rc)
 {
 	struct save_job *s = job->data;
 
-	save_stop_progress(s);
+	job_stop_progress(job, 0);
 	if (rc != 0) {
 		save_fail(job, job_libxl_error(job, rc, "saving the domain"));
 		return;
 	}
 	/* the stream is complete but not yet on disk */
-	image_commit(job, s->fd, s->temp_path, s->path, s->overwrite,
-	    save_committed);
-	s->fd = -1;			/* image_commit closes it */
+	image_file_commit(&s->image, job, save_committed);
 }
 
 static void save_have_config(struct job *job, int rc)
 {
 	struct save_job *s = job->data;
-	struct timeval second = { 1, 0 };
 	char *json;
 	struct err *e;
-	int fd;
 
 	if (rc != 0) {
 		save_fail(job, job_libxl_error(job, rc,
@@ -233,28 +191,18 @@ static void save_have_config(struct job *job, int rc)
 		    "cannot serialise the domain's configuration"));
 		return;
 	}
-	fd = fsutil_create_partial(s->path, 0600, &s->temp_path);
-	if (fd < 0) {
-		free(json);
-		save_fail(job, err_new(ERR_IO, "cannot create a file next to "
-		    "%s: %s", s->path, strerror(-fd)));
-		return;
-	}
-	s->fd = fd;
-	job_set_journal(job, "temp", json_object_new_string(s->temp_path));
-	e = savefile_write_header(fd, json, &s->header_bytes);
+	e = image_file_create(&s->image, job);
+	if (e == NULL)
+		e = savefile_write_header(s->image.fd, json, &s->header_bytes);
 	free(json);
 	if (e != NULL) {
 		save_fail(job, e);
 		return;
 	}
-	s->progress_timer = event_new(daemon_base, -1, EV_PERSIST,
-	    save_progress, job);
-	evtimer_add(s->progress_timer, &second);
-	job_set_progress(job, 0, s->memory_bytes);
-	log_info("domain %s: saving to %s", job->domain_name, s->path);
-	job_ao_started(job, libxl_domain_suspend(daemon_ctx, s->domid, fd, 0,
-	    job_ao(job, save_suspended)));
+	job_poll_progress(job, save_measure, s->memory_bytes);
+	log_info("domain %s: saving to %s", job->domain_name, s->image.path);
+	job_ao_started(job, libxl_domain_suspend(daemon_ctx, s->domid,
+	    s->image.fd, 0, job_ao(job, save_suspended)));
 }
 
 static void save_retrieve_config(struct job *job, int rc)
@@ -275,16 +223,15 @@ static void save_start(struct job *job)
 	struct save_job *s = job->data;
 	libxl_dominfo info;
 
-	if (!power_still_running(job))
+	if (!job_domain_running(job))
 		return;
 	s->domid = job->domain->domid;
 	job_set_journal(job, "domid", json_object_new_int64(s->domid));
-	libxl_dominfo_init(&info);
-	if (libxl_domain_info(daemon_ctx, &info, s->domid) == 0) {
+	if (domain_fresh_info(job->domain, &info)) {
 		s->was_paused = info.paused;
 		s->memory_bytes = info.current_memkb * 1024;
+		libxl_dominfo_dispose(&info);
 	}
-	libxl_dominfo_dispose(&info);
 	/* a paused guest cannot answer the suspend request: let it run for
 	 * the save (a failure pauses it again) */
 	if (s->was_paused) {
@@ -303,41 +250,34 @@ static void save_recover(json_object *record, struct err *error)
 {
 	json_object *extra = json_object_object_get(record, "extra");
 	json_object *args = json_object_object_get(record, "args");
-	const char *temp = arg_string(extra, "temp");
 	const char *file = arg_string(args, "file");
 	const char *leave = arg_string(args, "leave");
 	const char *uuid_text = arg_string(record, "uuid");
+	bool managed = job_record_is(record, cmd_domain_managed_save.name);
 	struct domain *d = NULL;
 	libxl_uuid uuid;
 
 	if (uuid_text != NULL && libxl_uuid_from_string(&uuid, uuid_text) == 0)
 		d = domain_find_uuid(&uuid);
 	if (!arg_bool(extra, "committed", false)) {
-		char *managed = file == NULL && d != NULL ?
-		    store_managed_save_path(d) : NULL;
-		const char *target = file != NULL ? file : managed;
+		char *image = file == NULL && d != NULL ?
+		    domain_managed_save_path(d) : NULL;
 
-		if (temp != NULL && unlink(temp) == 0)
-			log_notice("removed %s, left by an interrupted save",
-			    temp);
-		if (target != NULL && fsutil_remove_partials(target) > 0)
-			log_notice("removed what an interrupted save left of %s",
-			    target);
-		free(managed);
-		lifecycle_recover_note(error, "no image was written");
+		image_recover_uncommitted(record, file != NULL ? file : image,
+		    "save");
+		free(image);
+		err_append(error, "no image was written");
 		lifecycle_recover_suspended(record);
 		return;
 	}
-	if (file == NULL && job_record_is(record, &domain_managed_save_job))
-		lifecycle_recover_note(error, "the managed save image is "
-		    "complete");
+	if (file == NULL && managed)
+		err_append(error, "the managed save image is complete");
 	else
-		lifecycle_recover_note(error, "the image %s is complete",
-		    file ? file : "");
+		err_append(error, "the image %s is complete", file ? file : "");
 	if (d == NULL)
 		return;
-	if (job_record_is(record, &domain_managed_save_job)) {
-		char *image = store_managed_save_path(d);
+	if (managed) {
+		char *image = domain_managed_save_path(d);
 
 		d->managed_save = (access(image, F_OK) == 0);
 		free(image);
@@ -347,42 +287,12 @@ static void save_recover(json_object *record, struct err *error)
 	if (leave == NULL) {
 		log_notice("domain %s: saved before the restart; destroying it "
 		    "as the save meant to", d->name);
-		job_submit_internal(&domain_destroy_job, d, NULL);
+		dispatch_internal_domain("domain-destroy", d, NULL);
 		return;
 	}
 	lifecycle_recover_suspended(record);
 	if (strcmp(leave, "paused") == 0)
-		job_submit_internal(&domain_pause_job, d, NULL);
-}
-
-const struct job_type domain_save_job = {
-	.name = "domain-save",
-	.kind = JOB_ASYNC,
-	.abortable = true,
-	.start = save_start,
-	.free_data = save_job_free,
-	.recover = save_recover,
-};
-
-const struct job_type domain_managed_save_job = {
-	.name = "domain-managed-save",
-	.kind = JOB_ASYNC,
-	.abortable = true,
-	.start = save_start,
-	.free_data = save_job_free,
-	.recover = save_recover,
-};
-
-static struct save_job *save_job_new(const char *path)
-{
-	struct save_job *s = calloc(1, sizeof *s);
-
-	if (s == NULL)
-		abort();
-	s->fd = -1;
-	s->path = strdup(path);
-	libxl_domain_config_init(&s->config);
-	return s;
+		dispatch_internal_domain("domain-pause", d, NULL);
 }
 
 static const char *const save_leave_choices[] = { "running", "paused", NULL };
@@ -398,41 +308,37 @@ static const struct arg_spec domain_save_args[] = {
 	ARG_END
 };
 
-static void cmd_domain_save_run(struct request *req)
+static void save_run(struct request *req)
 {
 	const char *file = arg_string(req->args, "file");
 	const char *leave = arg_string(req->args, "leave");
 	bool overwrite = arg_bool(req->args, "overwrite", false);
-	struct domain *d;
+	struct err *e = image_check_target(file, overwrite);
 	struct save_job *s;
-	struct stat st;
-	struct err *e;
 
-	if (!overwrite && lstat(file, &st) == 0) {
-		request_fail(req, err_new(ERR_INVALID_ARGUMENT, "%s exists "
-		    "(overwrite: true replaces it)", file));
-		return;
-	}
-	if ((e = fsutil_check_parent_dir(file)) != NULL) {
+	if (e != NULL) {
 		request_fail(req, e);
 		return;
 	}
-	d = power_running_domain(req, "save");
-	if (d == NULL)
-		return;
-	s = save_job_new(file);
-	s->overwrite = overwrite;
+	s = save_job_new(file, overwrite);
 	s->leave = leave == NULL ? SAVE_LEAVE_DESTROYED :
 	    strcmp(leave, "paused") == 0 ? SAVE_LEAVE_PAUSED : SAVE_LEAVE_RUNNING;
-	job_submit(req, &domain_save_job, d, s);
+	request_submit(req, s);
 }
 
 const struct command cmd_domain_save = {
 	.name = "domain-save",
 	.kind = COMMAND_ASYNC,
 	.args = domain_save_args,
-	.handler = cmd_domain_save_run,
+	.target = TARGET_DOMAIN,
+	.target_flags = TARGET_RUNNING | TARGET_NOT_DOM0,
+	.verb = "save",
+	.run = save_run,
 	.help = "save a domain to a file in xl's format",
+	.abortable = true,
+	.start = save_start,
+	.free_data = save_job_free,
+	.recover = save_recover,
 };
 
 static const struct arg_spec domain_args[] = {
@@ -440,120 +346,75 @@ static const struct arg_spec domain_args[] = {
 	ARG_END
 };
 
-static void cmd_domain_managed_save_run(struct request *req)
+static void managed_save_run(struct request *req)
 {
-	struct domain *d = power_running_domain(req, "save");
+	struct domain *d = req->domain;
 	struct save_job *s;
 	char *path;
 
-	if (d == NULL)
-		return;
 	if (!d->persistent) {
 		request_fail(req, err_new(ERR_OPERATION_INVALID, "domain '%s' "
 		    "is transient: a managed save needs a definition to start "
 		    "it from (use domain-save)", d->name));
 		return;
 	}
-	path = store_managed_save_path(d);
-	s = save_job_new(path);
+	path = domain_managed_save_path(d);
+	s = save_job_new(path, true);
 	free(path);
-	s->overwrite = true;
 	s->managed = true;
-	job_submit(req, &domain_managed_save_job, d, s);
+	request_submit(req, s);
 }
 
 const struct command cmd_domain_managed_save = {
 	.name = "domain-managed-save",
 	.kind = COMMAND_ASYNC,
 	.args = domain_args,
-	.handler = cmd_domain_managed_save_run,
+	.target = TARGET_DOMAIN,
+	.target_flags = TARGET_RUNNING | TARGET_NOT_DOM0,
+	.verb = "save",
+	.run = managed_save_run,
 	.help = "save a defined domain into the state directory; "
 	    "domain-start restores it",
+	.abortable = true,
+	.start = save_start,
+	.free_data = save_job_free,
+	.recover = save_recover,
 };
 
 /* ------------------------------------------------------------------------
  * domain-managed-save-remove */
 
-struct remove_job {
-	char *path;
-	int error;
-};
-
-static void remove_job_free(void *data)
-{
-	struct remove_job *r = data;
-
-	free(r->path);
-	free(r);
-}
-
-static void remove_work(void *arg)
+static void managed_save_removed(void *arg, struct err *e)
 {
 	struct job *job = arg;
-	struct remove_job *r = job->data;
 
-	r->error = 0;
-	if (unlink(r->path) < 0 && errno != ENOENT)
-		r->error = errno;
-	else
-		r->error = -fsutil_fsync_parent(r->path);
-}
-
-static void remove_done(void *arg)
-{
-	struct job *job = arg;
-	struct remove_job *r = job->data;
-
-	if (r->error != 0) {
-		job_fail(job, err_new(ERR_IO, "cannot remove %s: %s", r->path,
-		    strerror(r->error)));
+	if (e != NULL) {
+		job_fail(job, e);
 		return;
 	}
 	job->domain->managed_save = false;
 	job_complete(job, domain_info_json(job->domain));
 }
 
-static void remove_start(struct job *job)
+static void managed_save_remove_start(struct job *job)
 {
-	struct remove_job *r = job->data;
+	char *path;
 
 	if (!job->domain->managed_save) {
 		job_fail(job, err_new(ERR_OPERATION_INVALID, "domain '%s' has "
 		    "no managed save image", job->domain_name));
 		return;
 	}
-	r->path = store_managed_save_path(job->domain);
-	fileio_submit(remove_work, remove_done, job);
-}
-
-const struct job_type domain_managed_save_remove_job = {
-	.name = "domain-managed-save-remove",
-	.kind = JOB_MODIFY,
-	.start = remove_start,
-	.free_data = remove_job_free,
-};
-
-static void cmd_domain_managed_save_remove_run(struct request *req)
-{
-	struct err *e = NULL;
-	struct domain *d = domain_lookup(json_object_object_get(req->args,
-	    "domain"), &e);
-	struct remove_job *r;
-
-	if (d == NULL) {
-		request_fail(req, e);
-		return;
-	}
-	r = calloc(1, sizeof *r);
-	if (r == NULL)
-		abort();
-	job_submit(req, &domain_managed_save_remove_job, d, r);
+	path = domain_managed_save_path(job->domain);
+	store_remove_file(path, managed_save_removed, job);
+	free(path);
 }
 
 const struct command cmd_domain_managed_save_remove = {
 	.name = "domain-managed-save-remove",
 	.kind = COMMAND_MODIFY,
 	.args = domain_args,
-	.handler = cmd_domain_managed_save_remove_run,
+	.target = TARGET_DOMAIN,
 	.help = "discard a domain's managed save image",
+	.start = managed_save_remove_start,
 };

@@ -29,16 +29,25 @@ struct options {
 	int64_t lock_wait_ms;
 	size_t max_line;
 	int max_inflight;
-	int max_clients;
+	size_t max_inflight_bytes;	/* of request lines, per client */
+	int max_clients;		/* full-access socket */
+	int max_ro_clients;		/* read-only socket */
+	int max_ro_clients_per_uid;
+	int client_timeout_ms;		/* to finish a line begun */
 	size_t max_event_backlog;
 	int max_jobs;			/* running async jobs, daemon-wide */
 	int job_history;		/* finished jobs kept at least */
 	int job_history_seconds;	/* ... and at least this long */
 	int shutdown_timeout_ms;	/* domain-shutdown {wait} default */
+	int lease_backend;		/* enum lease_backend_kind (lease.h) */
+	char *lockspace;		/* default <statedir>/lockspace */
+	int host_id;			/* sanlock's host id, 1..2000; 0 unset */
 	bool sim;
 };
 
 extern struct options options;
+/* From the command line (and the files it names); exits on a bad one. */
+void options_parse(int argc, char **argv);
 extern struct event_base *daemon_base;
 extern libxl_ctx *daemon_ctx;
 /* "xen" or "sim": what the greeting and host-info report */

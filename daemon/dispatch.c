@@ -1,129 +1,145 @@
 #include "config.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/uio.h>
-#include <uthash.h>
-
-#include <event2/event.h>
 
 #include "daemon/command.h"
-#include "daemon/commands.h"
 #include "daemon/daemon.h"
+#include "daemon/dispatch.h"
+#include "daemon/domain.h"
+#include "daemon/event.h"
+#include "daemon/job.h"
 #include "daemon/log.h"
-#include "daemon/server.h"
+#include "daemon/request.h"
 #include "proto/json-line.h"
+#include "proto/mem.h"
 
-const struct command *const command_table[] = {
-	&cmd_version,
-	&cmd_host_info,
-	&cmd_host_numa,
-	&cmd_query_commands,
-	&cmd_domain_list,
-	&cmd_domain_info,
-	&cmd_domain_config,
-	&cmd_job_list,
-	&cmd_job_info,
-	&cmd_job_wait,
-	&cmd_job_abort,
-	&cmd_job_dismiss,
-	&cmd_subscribe,
-	&cmd_unsubscribe,
-	&cmd_domain_define,
-	&cmd_domain_undefine,
-	&cmd_domain_autostart,
-	&cmd_domain_create,
-	&cmd_domain_start,
-	&cmd_domain_shutdown,
-	&cmd_domain_reboot,
-	&cmd_domain_destroy,
-	&cmd_domain_pause,
-	&cmd_domain_unpause,
-	&cmd_domain_stats,
-	&cmd_domain_set_memory,
-	&cmd_domain_set_maxmem,
-	&cmd_domain_set_vcpus,
-	&cmd_domain_pin_vcpu,
-	&cmd_domain_sched_get,
-	&cmd_domain_sched_set,
-	&cmd_domain_disk_attach,
-	&cmd_domain_disk_detach,
-	&cmd_domain_nic_attach,
-	&cmd_domain_nic_detach,
-	&cmd_domain_save,
-	&cmd_domain_restore,
-	&cmd_domain_managed_save,
-	&cmd_domain_managed_save_remove,
-	&cmd_domain_dump,
-	NULL
-};
+/* ------------------------------------------------------------------------
+ * Sessions */
 
-const struct job_type *const job_type_table[] = {
-	&domain_define_job,
-	&domain_undefine_job,
-	&domain_autostart_job,
-	&domain_create_job,
-	&domain_start_job,
-	&domain_restart_job,
-	&domain_pause_job,
-	&domain_unpause_job,
-	&domain_shutdown_job,
-	&domain_reboot_job,
-	&domain_destroy_job,
-	&domain_resume_job,
-	&domain_set_memory_job,
-	&domain_set_maxmem_job,
-	&domain_set_vcpus_job,
-	&domain_pin_vcpu_job,
-	&domain_sched_set_job,
-	&domain_disk_attach_job,
-	&domain_disk_detach_job,
-	&domain_nic_attach_job,
-	&domain_nic_detach_job,
-	&domain_save_job,
-	&domain_managed_save_job,
-	&domain_managed_save_remove_job,
-	&domain_restore_job,
-	&domain_dump_job,
-	NULL
-};
-
-static const char *const command_kind_names[] = {
-	[COMMAND_QUERY] = "query",
-	[COMMAND_MODIFY] = "modify",
-	[COMMAND_ASYNC] = "async",
-	[COMMAND_DESTROY] = "destroy",
-	[COMMAND_CONTROL] = "control",
-};
-
-const char *command_kind_name(enum command_kind kind)
+static void dispatch_accepted(struct conn *c)
 {
-	return command_kind_names[kind];
+	const libxl_version_info *v = libxl_get_version_info(daemon_ctx);
+	json_object *g = json_object_new_object();
+	json_object *msg = json_object_new_object();
+	char xen_version[64];
+
+	conn_set_data(c, session_new(c));
+	snprintf(xen_version, sizeof xen_version, "%d.%d%s",
+	    v ? v->xen_version_major : 0, v ? v->xen_version_minor : 0,
+	    v && v->xen_version_extra ? v->xen_version_extra : "");
+	json_object_object_add(g, "server", json_object_new_string("xenlightd"));
+	json_object_object_add(g, "version",
+	    json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(g, "protocol", json_object_new_int(PROTO_VERSION));
+	json_object_object_add(g, "hypervisor",
+	    json_object_new_string(daemon_hypervisor));
+	json_object_object_add(g, "xen_version",
+	    json_object_new_string(xen_version));
+	json_object_object_add(g, "access", json_object_new_string(
+	    conn_is_read_only(c) ? "read-only" : "full"));
+	json_object_object_add(g, "host", json_object_new_string(daemon_hostname));
+	json_object_object_add(msg, "greeting", g);
+	conn_send(c, msg);
+	json_object_put(msg);
 }
 
-struct command_index {
-	const struct command *command;
-	UT_hash_handle hh;
-};
-
-static struct command_index *command_index;
-
-const struct command *command_find(const char *name)
+static void dispatch_hung_up(struct conn *c)
 {
-	struct command_index *entry;
+	session_hung_up(conn_data(c));
+}
 
-	if (command_index == NULL) {
-		for (int i = 0; command_table[i] != NULL; i++) {
-			entry = calloc(1, sizeof *entry);
-			if (entry == NULL)
-				abort();
-			entry->command = command_table[i];
-			HASH_ADD_KEYPTR(hh, command_index, entry->command->name,
-			    strlen(entry->command->name), entry);
-		}
+static void dispatch_closed(struct conn *c)
+{
+	event_conn_closed(c);
+	session_close(conn_data(c));
+	conn_set_data(c, NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * Targets */
+
+static bool dispatch_domain_may_start(const struct domain *d)
+{
+	/* a job on its way may start it: it queues and checks again */
+	return d->lock.holder != NULL;
+}
+
+static struct err *dispatch_check_domain(const struct command *c,
+    struct domain *d)
+{
+	unsigned needs = c->target_flags;
+	const char *verb = c->verb != NULL ? c->verb : c->name;
+
+	if ((needs & TARGET_NOT_DOM0) && d->domid == 0)
+		return err_new(ERR_OPERATION_INVALID, "cannot %s Domain-0", verb);
+	if ((needs & TARGET_RUNNING_NOW) && !domain_is_running(d))
+		return err_new(ERR_OPERATION_INVALID, "'%s' is not running",
+		    d->name);
+	if ((needs & TARGET_RUNNING) && !domain_is_running(d) &&
+	    !dispatch_domain_may_start(d))
+		return err_new(ERR_OPERATION_INVALID,
+		    "cannot %s '%s': it is not running", verb, d->name);
+	if ((needs & TARGET_DEFINED) && !d->persistent &&
+	    !dispatch_domain_may_start(d))
+		return err_new(ERR_OPERATION_INVALID,
+		    "domain '%s' is not defined", d->name);
+	if ((needs & TARGET_RUNNING_OR_DEFINED) && !domain_is_running(d) &&
+	    !d->persistent && !dispatch_domain_may_start(d))
+		return err_new(ERR_OPERATION_INVALID,
+		    "domain '%s' is neither running nor defined", d->name);
+	return NULL;
+}
+
+static struct err *dispatch_resolve(struct request *req)
+{
+	const struct command *c = req->command;
+	json_object *arg;
+	struct err *e = NULL;
+
+	switch (c->target) {
+	case TARGET_NONE:
+		return NULL;
+	case TARGET_DOMAIN_OPTIONAL:
+	case TARGET_DOMAIN:
+		arg = json_object_object_get(req->args, "domain");
+		if (arg == NULL)
+			return NULL;	/* the schema requires it if needed */
+		req->domain = domain_lookup(arg, &e);
+		if (req->domain == NULL)
+			return e;
+		domain_ref(req->domain);
+		return dispatch_check_domain(c, req->domain);
+	case TARGET_JOB: {
+		uint64_t id = (uint64_t)arg_int(req->args, "job", 0);
+
+		req->job = job_find(id);
+		if (req->job == NULL)
+			return err_new(ERR_JOB_NOT_FOUND, "no job %" PRIu64
+			    " (finished jobs are kept for a while, then "
+			    "forgotten)", id);
+		return NULL;
 	}
-	HASH_FIND_STR(command_index, name, entry);
-	return entry != NULL ? entry->command : NULL;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Running a command */
+
+static void dispatch_run(struct request *req)
+{
+	struct err *e = dispatch_resolve(req);
+
+	if (e != NULL) {
+		request_fail(req, e);
+		return;
+	}
+	if (req->command->run != NULL)
+		req->command->run(req);
+	else
+		request_submit(req, NULL);
 }
 
 /* Replies to a message that never became a request. */
@@ -139,69 +155,22 @@ static void dispatch_refuse(struct conn *c, const struct proto_request *msg,
 	err_free(e);
 }
 
-static void request_free(struct request *req)
+static struct err *dispatch_check_access(struct conn *c,
+    const struct command *command, const char *name)
 {
-	if (req->conn != NULL) {
-		TAILQ_REMOVE(conn_pending(req->conn), req, conn_entry);
-		conn_request_done(req->conn);
-	}
-	if (req->wait_timeout != NULL)
-		event_free(req->wait_timeout);
-	proto_request_clear(&req->msg);
-	free(req);
+	if (command == NULL || command->internal)
+		return err_new(ERR_COMMAND_NOT_FOUND, "unknown command '%.64s'",
+		    name);
+	if (conn_is_read_only(c) && command->kind != COMMAND_QUERY)
+		return err_new(ERR_PERMISSION_DENIED,
+		    "'%s' is not allowed on the read-only socket",
+		    command->name);
+	return NULL;
 }
 
-void request_reply(struct request *req, json_object *ret)
+static void dispatch_line(struct conn *c, const char *line, size_t len)
 {
-	if (req->conn != NULL) {
-		json_object *reply = proto_reply_return(&req->msg, ret);
-
-		conn_send(req->conn, reply);
-		json_object_put(reply);
-	} else {
-		json_object_put(ret);
-	}
-	request_free(req);
-}
-
-void request_reply_text(struct request *req, const char *text, size_t len)
-{
-	if (req->conn != NULL) {
-		struct iovec parts[5];
-		int n = 0;
-
-		parts[n++] = (struct iovec){ "{\"return\":", 10 };
-		parts[n++] = (struct iovec){ (void *)text, len };
-		if (req->msg.has_id) {
-			size_t id_len = 4;
-			const char *id = req->msg.id != NULL ?
-			    json_line_format(req->msg.id, &id_len) : "null";
-
-			parts[n++] = (struct iovec){ ",\"id\":", 6 };
-			parts[n++] = (struct iovec){ (void *)id, id_len };
-		}
-		parts[n++] = (struct iovec){ "}", 1 };
-		conn_send_parts(req->conn, parts, n);
-	}
-	request_free(req);
-}
-
-void request_fail(struct request *req, struct err *e)
-{
-	if (e->class == ERR_INTERNAL)
-		log_error("%s: internal error: %s", req->command->name, e->desc);
-	if (req->conn != NULL) {
-		json_object *reply = proto_reply_error(&req->msg, e);
-
-		conn_send(req->conn, reply);
-		json_object_put(reply);
-	}
-	err_free(e);
-	request_free(req);
-}
-
-void dispatch_line(struct conn *c, const char *line, size_t len)
-{
+	struct session *s = conn_data(c);
 	const struct command *command;
 	struct request *req;
 	json_object *root;
@@ -220,47 +189,73 @@ void dispatch_line(struct conn *c, const char *line, size_t len)
 		return;
 	}
 	command = command_find(msg.execute);
-	if (command == NULL) {
-		e = err_new(ERR_COMMAND_NOT_FOUND, "unknown command '%.64s'",
-		    msg.execute);
-	} else if (conn_is_read_only(c) && command->kind != COMMAND_QUERY) {
-		e = err_new(ERR_PERMISSION_DENIED,
-		    "'%s' is not allowed on the read-only socket",
-		    command->name);
-	} else {
+	e = dispatch_check_access(c, command, msg.execute);
+	if (e == NULL)
 		e = schema_check(command->args, msg.arguments);
-	}
 	if (e != NULL) {
 		dispatch_refuse(c, &msg, e);
 		proto_request_clear(&msg);
 		return;
 	}
-	req = calloc(1, sizeof *req);
-	if (req == NULL)
-		abort();
-	req->conn = c;
+	req = xcalloc(1, sizeof *req);
 	req->command = command;
 	req->msg = msg;
 	req->args = msg.arguments;
 	req->lock_wait_ms = msg.has_lock_wait ? msg.lock_wait_ms :
 	    options.lock_wait_ms;
+	req->size = len;
 	gettimeofday(&req->received, NULL);
-	conn_request_started(c);
-	TAILQ_INSERT_TAIL(conn_pending(c), req, conn_entry);
+	session_add(s, req);
 	if (command->kind != COMMAND_QUERY)
 		log_info("client %llu (uid %d): %s", (unsigned long long)conn_id(c),
 		    (int)conn_peer_uid(c), command->name);
-	command->handler(req);
+	dispatch_run(req);
 }
 
-void dispatch_conn_closed(struct conn *c, struct request_list *pending)
-{
-	struct request *req;
+const struct server_callbacks dispatch_callbacks = {
+	.accepted = dispatch_accepted,
+	.line = dispatch_line,
+	.hung_up = dispatch_hung_up,
+	.closed = dispatch_closed,
+};
 
-	/* The requests keep running (a client that disconnects does not
-	 * cancel its jobs); their replies go nowhere. */
-	while ((req = TAILQ_FIRST(pending)) != NULL) {
-		TAILQ_REMOVE(pending, req, conn_entry);
-		req->conn = NULL;
+void dispatch_internal(const char *name, json_object *args)
+{
+	const struct command *command = command_find(name);
+	struct request *req;
+	struct err *e;
+
+	if (args == NULL)
+		args = json_object_new_object();
+	if (command == NULL) {
+		log_critical("no command '%s' for the daemon's own work", name);
+		json_object_put(args);
+		return;
 	}
+	e = schema_check(command->args, args);
+	if (e != NULL) {
+		log_critical("%s: %s", name, e->desc);
+		err_free(e);
+		json_object_put(args);
+		return;
+	}
+	req = xcalloc(1, sizeof *req);
+	req->internal = true;
+	req->command = command;
+	req->msg.root = args;
+	req->msg.arguments = args;
+	req->args = args;
+	req->lock_wait_ms = options.lock_wait_ms;
+	gettimeofday(&req->received, NULL);
+	dispatch_run(req);
+}
+
+void dispatch_internal_domain(const char *name, struct domain *d,
+    json_object *args)
+{
+	if (args == NULL)
+		args = json_object_new_object();
+	json_object_object_add(args, "domain",
+	    json_object_new_string(d->uuid_text));
+	dispatch_internal(name, args);
 }

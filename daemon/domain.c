@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +12,15 @@
 #include "daemon/daemon.h"
 #include "daemon/domain.h"
 #include "daemon/event.h"
-#include "daemon/job.h"
-#include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
-#include "proto/json-text.h"
+#include "proto/mem.h"
 #include "proto/schema.h"
 
 struct domain_list domain_registry = TAILQ_HEAD_INITIALIZER(domain_registry);
 static struct domain *by_name, *by_uuid, *by_domid;
 static unsigned registry_count;
+static void (*registry_vanished)(struct domain *d);
 
 unsigned domain_count(void)
 {
@@ -87,10 +87,8 @@ struct domain *domain_lookup(json_object *arg, struct err **err)
 
 struct domain *domain_add(const char *name, const libxl_uuid *uuid)
 {
-	struct domain *d = calloc(1, sizeof *d);
+	struct domain *d = xcalloc(1, sizeof *d);
 
-	if (d == NULL)
-		abort();
 	snprintf(d->name, sizeof d->name, "%s", name);
 	libxl_uuid_copy(daemon_ctx, &d->uuid, uuid);
 	snprintf(d->uuid_text, sizeof d->uuid_text, LIBXL_UUID_FMT,
@@ -99,7 +97,7 @@ struct domain *domain_add(const char *name, const libxl_uuid *uuid)
 	d->shutdown_reason = -1;
 	d->registered = true;
 	d->refs = 1;			/* the registry's */
-	TAILQ_INIT(&d->queue);
+	state_lock_init(&d->lock, daemon_base, UINT_MAX);
 	TAILQ_INIT(&d->watchers);
 	HASH_ADD(hh_name, by_name, name[0], strlen(d->name), d);
 	HASH_ADD(hh_uuid, by_uuid, uuid, sizeof d->uuid, d);
@@ -143,9 +141,8 @@ static void domain_unregister(struct domain *d)
 void domain_forget_if_unused(struct domain *d)
 {
 	if (!d->registered || d->persistent || domain_is_running(d) ||
-	    d->holder != NULL || !TAILQ_EMPTY(&d->queue) ||
-	    !TAILQ_EMPTY(&d->watchers) || d->destroyer != NULL ||
-	    d->managed_save)
+	    state_lock_busy(&d->lock) || !TAILQ_EMPTY(&d->watchers) ||
+	    d->destroyer != NULL || d->managed_save)
 		return;
 	log_debug("domain %s: forgotten (transient, stopped)", d->name);
 	domain_unregister(d);
@@ -170,7 +167,7 @@ void domain_set_running(struct domain *d, uint32_t domid)
 	if (domid == 0)
 		return;		/* Domain-0 does not die while we live */
 	if (d->ours && !d->persistent)
-		store_transient_write(d);
+		store_transient_write(d->uuid_text, d->name, d->config);
 	rc = libxl_evenable_domain_death(daemon_ctx, domid, domid,
 	    &d->death_watch);
 	if (rc != 0) {
@@ -190,7 +187,7 @@ void domain_set_stopped(struct domain *d)
 	HASH_DELETE(hh_domid, by_domid, d);
 	d->domid = DOMID_NONE;
 	if (d->ours && !d->persistent)
-		store_transient_remove(d);
+		store_transient_remove(d->uuid_text);
 }
 
 void domain_rearm_death_watch(struct domain *d)
@@ -226,7 +223,7 @@ int domain_rename(struct domain *d, const char *name)
 	HASH_ADD(hh_name, by_name, name[0], strlen(d->name), d);
 	if (d->config != NULL) {
 		free(d->config->c_info.name);
-		d->config->c_info.name = strdup(name);
+		d->config->c_info.name = xstrdup(name);
 	}
 	return 0;
 }
@@ -248,7 +245,7 @@ const char *domain_state_name(const libxl_dominfo *info)
 	return "running";
 }
 
-static const char *domain_shutdown_reason_name(int reason)
+const char *domain_shutdown_reason_name(int reason)
 {
 	switch (reason) {
 	case LIBXL_SHUTDOWN_REASON_POWEROFF:
@@ -268,7 +265,7 @@ static const char *domain_shutdown_reason_name(int reason)
 	}
 }
 
-static const char *domain_type_name(libxl_domain_type type)
+const char *domain_type_name(libxl_domain_type type)
 {
 	switch (type) {
 	case LIBXL_DOMAIN_TYPE_PV:
@@ -282,99 +279,6 @@ static const char *domain_type_name(libxl_domain_type type)
 	}
 }
 
-/* One writer for domain objects: domain-list and domain-info send its text
- * as it is (10,000 domains in one reply), everything else parses it. */
-void domain_write_json(yajl_gen g, struct domain *d, const libxl_dominfo *info)
-{
-	const libxl_domain_build_info *b = d->config ? &d->config->b_info : NULL;
-	uint64_t memory = 0, max_memory = 0;
-	int vcpus = 0, online = 0;
-	const char *type = NULL;
-
-	if (info != NULL) {
-		type = domain_type_name(info->domain_type);
-		memory = info->current_memkb;
-		max_memory = info->max_memkb;
-		vcpus = info->vcpu_max_id + 1;
-		online = (int)info->vcpu_online;
-	} else if (b != NULL) {
-		type = domain_type_name(b->type);
-		memory = b->target_memkb == LIBXL_MEMKB_DEFAULT ? 0 :
-		    b->target_memkb;
-		max_memory = b->max_memkb == LIBXL_MEMKB_DEFAULT ? memory :
-		    b->max_memkb;
-		/* libxl's default for an unset max_vcpus is one */
-		vcpus = b->max_vcpus > 0 ? b->max_vcpus : 1;
-	}
-	yajl_gen_map_open(g);
-	yajl_key(g, "name");
-	yajl_text(g, d->name);
-	yajl_key(g, "uuid");
-	yajl_text(g, d->uuid_text);
-	yajl_key(g, "domid");
-	if (info != NULL)
-		yajl_gen_integer(g, info->domid);
-	else
-		yajl_gen_null(g);
-	yajl_key(g, "state");
-	yajl_text(g, info ? domain_state_name(info) : "shutoff");
-	yajl_key(g, "reason");
-	if (info != NULL && info->shutdown)
-		yajl_text(g, domain_shutdown_reason_name(info->shutdown_reason));
-	else
-		yajl_gen_null(g);
-	yajl_key(g, "type");
-	if (type != NULL)
-		yajl_text(g, type);
-	else
-		yajl_gen_null(g);
-	yajl_key(g, "persistent");
-	yajl_gen_bool(g, d->persistent);
-	yajl_key(g, "autostart");
-	yajl_gen_bool(g, d->autostart);
-	yajl_key(g, "managed_save");
-	yajl_gen_bool(g, d->managed_save);
-	yajl_key(g, "memory_kib");
-	yajl_gen_integer(g, (long long)memory);
-	yajl_key(g, "max_memory_kib");
-	yajl_gen_integer(g, (long long)max_memory);
-	yajl_key(g, "vcpus");
-	yajl_gen_integer(g, vcpus);
-	yajl_key(g, "vcpus_online");
-	yajl_gen_integer(g, online);
-	yajl_key(g, "cpu_time_ns");
-	yajl_gen_integer(g, info ? (long long)info->cpu_time : 0);
-	yajl_key(g, "job");
-	if (d->holder != NULL) {
-		yajl_gen_map_open(g);
-		yajl_key(g, "id");
-		yajl_gen_integer(g, (long long)d->holder->id);
-		yajl_key(g, "type");
-		yajl_text(g, d->holder->type->name);
-		yajl_key(g, "state");
-		yajl_text(g, job_state_name(d->holder->state));
-		yajl_gen_map_close(g);
-	} else {
-		yajl_gen_null(g);
-	}
-	yajl_gen_map_close(g);
-}
-
-json_object *domain_to_json(struct domain *d, const libxl_dominfo *info)
-{
-	yajl_gen g = json_text_writer();
-	const unsigned char *text;
-	size_t len;
-	json_object *obj;
-
-	domain_write_json(g, d, info);
-	yajl_gen_get_buf(g, &text, &len);
-	obj = json_tokener_parse((const char *)text);
-	if (obj == NULL)
-		abort();	/* our own output */
-	return obj;
-}
-
 bool domain_fresh_info(struct domain *d, libxl_dominfo *info)
 {
 	libxl_dominfo_init(info);
@@ -386,16 +290,31 @@ bool domain_fresh_info(struct domain *d, libxl_dominfo *info)
 	return false;
 }
 
-json_object *domain_info_json(struct domain *d)
+void domain_emit(struct domain *d, const char *name, json_object *data)
 {
-	libxl_dominfo info;
-	json_object *obj;
+	if (data == NULL)
+		data = json_object_new_object();
+	json_object_object_add(data, "domain", json_object_new_string(d->name));
+	json_object_object_add(data, "domid", domain_is_running(d) ?
+	    json_object_new_int64(d->domid) : NULL);
+	event_emit(name, d->name, data);
+}
 
-	if (!domain_fresh_info(d, &info))
-		return domain_to_json(d, NULL);
-	obj = domain_to_json(d, &info);
-	libxl_dominfo_dispose(&info);
-	return obj;
+void domain_save_definition(struct domain *d, store_done_fn *done, void *arg)
+{
+	store_save_definition(d->uuid_text, d->name, d->autostart, d->config,
+	    done, arg);
+}
+
+void domain_remove_definition(struct domain *d, store_done_fn *done,
+    void *arg)
+{
+	store_remove_definition(d->uuid_text, done, arg);
+}
+
+char *domain_managed_save_path(const struct domain *d)
+{
+	return store_managed_save_path(d->uuid_text);
 }
 
 /* ------------------------------------------------------------------------
@@ -416,8 +335,8 @@ static struct domain *domain_adopt(const libxl_dominfo *info)
 		log_warning("domain %" PRIu32 " ('%s') adopted as '%s'",
 		    info->domid, name ? name : "", fallback);
 		free(name);
-		name = strdup(fallback);
-		if (name == NULL || !schema_valid_domain_name(name) ||
+		name = xstrdup(fallback);
+		if (!schema_valid_domain_name(name) ||
 		    domain_find_name(name) != NULL) {
 			free(name);
 			return NULL;
@@ -459,7 +378,7 @@ void domain_registry_sync(const libxl_dominfo *list, int n)
 		if (d != NULL) {
 			/* one of ours, being built by a job that will set it
 			 * running, or started by another toolstack */
-			if (d->holder == NULL && !domain_is_running(d))
+			if (d->lock.holder == NULL && !domain_is_running(d))
 				domain_set_running(d, list[i].domid);
 			d->seen_epoch = epoch;
 			continue;
@@ -473,7 +392,7 @@ void domain_registry_sync(const libxl_dominfo *list, int n)
 		if (!domain_is_running(d) || d->seen_epoch == epoch)
 			continue;
 		log_notice("domain %s (%" PRIu32 "): gone", d->name, d->domid);
-		lifecycle_domain_gone(d);
+		registry_vanished(d);
 	}
 }
 
@@ -494,7 +413,7 @@ static void domain_load_definition(const char *name, const libxl_uuid *uuid,
 	d->persistent = true;
 	d->autostart = autostart;
 	domain_set_config(d, config);
-	image = store_managed_save_path(d);
+	image = store_managed_save_path(d->uuid_text);
 	d->managed_save = (access(image, F_OK) == 0);
 	free(image);
 }
@@ -507,12 +426,12 @@ static void domain_load_transient(const libxl_uuid *uuid,
 	struct domain *d = domain_find_uuid(uuid);
 
 	if (d == NULL || !domain_is_running(d) || d->persistent) {
-		struct domain gone = { .ours = true };
+		char uuid_text[37];
 
 		/* its record outlived it */
-		snprintf(gone.uuid_text, sizeof gone.uuid_text, LIBXL_UUID_FMT,
+		snprintf(uuid_text, sizeof uuid_text, LIBXL_UUID_FMT,
 		    LIBXL_UUID_BYTES(*uuid));
-		store_transient_remove(&gone);
+		store_transient_remove(uuid_text);
 		libxl_domain_config_dispose(config);
 		free(config);
 		return;
@@ -528,10 +447,11 @@ static void domain_load_transient(const libxl_uuid *uuid,
 	    d->name, d->domid);
 }
 
-int domain_registry_init(void)
+int domain_registry_init(void (*vanished)(struct domain *d))
 {
 	struct domain *d;
 
+	registry_vanished = vanished;
 	store_load_definitions(domain_load_definition, NULL);
 	domain_registry_refresh();
 	store_transient_load(domain_load_transient, NULL);

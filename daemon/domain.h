@@ -9,8 +9,9 @@
 #include <bsd/sys/queue.h>
 #include <json-c/json.h>
 #include <uthash.h>
-#include <yajl/yajl_gen.h>
 
+#include "daemon/state-lock.h"
+#include "daemon/store.h"
 #include "daemon/xl-compat.h"
 #include "proto/err.h"
 
@@ -33,8 +34,7 @@ struct domain {
 	 * transient one was started with (NULL for a domain adopted from
 	 * another toolstack until it is fetched). */
 	libxl_domain_config *config;
-	struct job *holder;		/* job holding the state-change lock */
-	struct job_queue queue;		/* jobs waiting for the lock */
+	struct state_lock lock;		/* the state-change lock (job.c) */
 	struct job_queue watchers;	/* jobs waiting for state changes */
 	struct job *destroyer;		/* the destroy job, while one runs */
 	libxl_evgen_domain_death *death_watch;
@@ -50,7 +50,9 @@ struct domain {
 TAILQ_HEAD(domain_list, domain);
 extern struct domain_list domain_registry;
 
-int domain_registry_init(void);
+/* Loads the definitions and adopts what runs.  vanished(d) is called for a
+ * running domain that is gone without a death event. */
+int domain_registry_init(void (*vanished)(struct domain *d));
 void domain_registry_free(void);
 /* Adopts domains that appeared behind our back (started by xl) and
  * forgets the ones that vanished. */
@@ -84,14 +86,24 @@ bool domain_is_running(const struct domain *d);
 void domain_set_config(struct domain *d, libxl_domain_config *config);
 int domain_rename(struct domain *d, const char *name);
 
-/* Domain objects of PROTOCOL.md.  info may be NULL (not running). */
-void domain_write_json(yajl_gen g, struct domain *d, const libxl_dominfo *info);
-json_object *domain_to_json(struct domain *d, const libxl_dominfo *info);
 /* The hypervisor's current view of a running domain (true), or nothing
  * (false: not running, or gone); info must be disposed of on true. */
 bool domain_fresh_info(struct domain *d, libxl_dominfo *info);
-/* Fresh state from the hypervisor. */
-json_object *domain_info_json(struct domain *d);
 const char *domain_state_name(const libxl_dominfo *info);
+/* libxl's shutdown reasons as the protocol names them ("poweroff"...). */
+const char *domain_shutdown_reason_name(int reason);
+const char *domain_type_name(libxl_domain_type type);
+
+/* Sends event name with data (taken, or NULL) to subscribers, with the
+ * domain's "domain" and "domid" added. */
+void domain_emit(struct domain *d, const char *name, json_object *data);
+
+/* Its definition in the state directory (store.h), durably, off the loop;
+ * done runs on the loop. */
+void domain_save_definition(struct domain *d, store_done_fn *done, void *arg);
+void domain_remove_definition(struct domain *d, store_done_fn *done,
+    void *arg);
+/* <statedir>/save/<uuid>.save */
+char *domain_managed_save_path(const struct domain *d);
 
 #endif

@@ -1,14 +1,6 @@
-/* Core dumps (cmd-dump.c). */
+/* xenlightd-dump-helper (dump-helper.c), run by cmd-dump.c. */
 #ifndef DAEMON_DUMP_H
 #define DAEMON_DUMP_H
-
-#include <stdbool.h>
-
-struct domain;
-
-/* on_crash=coredump-destroy / coredump-restart: dump into the state
- * directory, then destroy (and restart). */
-void dump_submit_on_crash(struct domain *d, bool restart);
 
 /* The exit codes of xenlightd-dump-helper */
 #define DUMP_HELPER_OK 0

@@ -6,18 +6,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bsd/sys/queue.h>
+#include <uthash.h>
 
 #include "daemon/daemon.h"
-#include "daemon/domain.h"
 #include "daemon/event.h"
-#include "daemon/job.h"
-#include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
 #include "proto/json-line.h"
+#include "proto/mem.h"
 #include "proto/message.h"
 
+/* What one subscriber may ask: filters are matched against events on the
+ * loop, so their number, length and wildcards are bounded, and each name
+ * is matched once (the answer is remembered). */
 #define SUBSCRIBE_MAX_FILTERS 256
+#define SUBSCRIBE_MAX_PATTERN 128
+#define SUBSCRIBE_MAX_WILDCARDS 8
+/* Remembered answers per subscriber, before the memory starts afresh (the
+ * names of events are few; domain names come and go) */
+#define SUBSCRIBE_MAX_MEMO 4096
+
+/* Whether a name matched a subscriber's filters. */
+struct match_memo {
+	UT_hash_handle hh;
+	bool matched;
+	char name[];
+};
 
 struct subscription {
 	struct conn *conn;
@@ -25,8 +39,11 @@ struct subscription {
 	size_t nevents;
 	char **domains;			/* names or globs; NULL: every domain */
 	size_t ndomains;
+	struct match_memo *event_memo, *domain_memo;
+	unsigned memo_count;
 	bool dropping;
 	uint64_t dropped;
+	event_snapshot_fn *snapshot;
 	TAILQ_ENTRY(subscription) entry;
 };
 
@@ -49,8 +66,24 @@ static struct subscription *subscription_find(struct conn *c)
 	return NULL;
 }
 
+static void subscription_forget_memo(struct subscription *s)
+{
+	struct match_memo *m, *next;
+
+	HASH_ITER(hh, s->event_memo, m, next) {
+		HASH_DEL(s->event_memo, m);
+		free(m);
+	}
+	HASH_ITER(hh, s->domain_memo, m, next) {
+		HASH_DEL(s->domain_memo, m);
+		free(m);
+	}
+	s->memo_count = 0;
+}
+
 static void subscription_free(struct subscription *s)
 {
+	subscription_forget_memo(s);
 	for (size_t i = 0; i < s->nevents; i++)
 		free(s->events[i]);
 	for (size_t i = 0; i < s->ndomains; i++)
@@ -60,27 +93,47 @@ static void subscription_free(struct subscription *s)
 	free(s);
 }
 
-static bool subscription_wants_domain(const struct subscription *s,
+/* Whether name matches one of globs, remembered in *memo. */
+static bool subscription_match(struct subscription *s, char *const *globs,
+    size_t count, struct match_memo **memo, const char *name)
+{
+	size_t len = strlen(name);
+	struct match_memo *m;
+	bool matched = false;
+
+	HASH_FIND(hh, *memo, name, len, m);
+	if (m != NULL)
+		return m->matched;
+	for (size_t i = 0; i < count && !matched; i++)
+		matched = (fnmatch(globs[i], name, 0) == 0);
+	if (s->memo_count >= SUBSCRIBE_MAX_MEMO)
+		subscription_forget_memo(s);
+	m = xmalloc(sizeof *m + len + 1);
+	m->matched = matched;
+	memcpy(m->name, name, len + 1);
+	HASH_ADD(hh, *memo, name[0], len, m);
+	s->memo_count++;
+	return matched;
+}
+
+static bool subscription_wants_domain(struct subscription *s,
     const char *domain)
 {
 	if (s->domains == NULL)
 		return true;
 	if (domain == NULL)
 		return false;
-	for (size_t i = 0; i < s->ndomains; i++)
-		if (fnmatch(s->domains[i], domain, 0) == 0)
-			return true;
-	return false;
+	return subscription_match(s, s->domains, s->ndomains, &s->domain_memo,
+	    domain);
 }
 
-static bool subscription_matches(const struct subscription *s,
-    const char *name, const char *domain)
+static bool subscription_matches(struct subscription *s, const char *name,
+    const char *domain)
 {
-	bool ok = (s->events == NULL);
-
-	for (size_t i = 0; i < s->nevents && !ok; i++)
-		ok = (fnmatch(s->events[i], name, 0) == 0);
-	return ok && subscription_wants_domain(s, domain);
+	if (s->events != NULL && !subscription_match(s, s->events, s->nevents,
+	    &s->event_memo, name))
+		return false;
+	return subscription_wants_domain(s, domain);
 }
 
 /* ------------------------------------------------------------------------
@@ -135,16 +188,6 @@ void event_emit(const char *name, const char *domain, json_object *data)
 	json_object_put(data);
 }
 
-void event_emit_domain(const char *name, struct domain *d, json_object *data)
-{
-	if (data == NULL)
-		data = json_object_new_object();
-	json_object_object_add(data, "domain", json_object_new_string(d->name));
-	json_object_object_add(data, "domid", domain_is_running(d) ?
-	    json_object_new_int64(d->domid) : NULL);
-	event_emit(name, d->name, data);
-}
-
 /* After dropping, one EVENTS_DROPPED carries the count and the current
  * state of everything the subscriber watches, so that it can carry on
  * from a consistent picture. */
@@ -152,28 +195,14 @@ static void event_resync(struct conn *c, void *arg)
 {
 	struct subscription *s = arg;
 	json_object *data = json_object_new_object();
-	json_object *domains = json_object_new_array();
-	json_object *jobs = json_object_new_array();
 	json_object *event;
-	struct domain *d;
 	struct timeval now;
 
 	if (subscription_find(c) != s)
 		return;
-	TAILQ_FOREACH(d, &domain_registry, entry) {
-		json_object *info;
-
-		if (!subscription_wants_domain(s, d->name))
-			continue;
-		info = domain_info_json(d);
-		json_object_array_add(domains, info);
-		if (d->holder != NULL)
-			json_object_array_add(jobs, job_to_json(d->holder));
-	}
 	json_object_object_add(data, "count",
 	    json_object_new_int64((int64_t)s->dropped));
-	json_object_object_add(data, "domains", domains);
-	json_object_object_add(data, "jobs", jobs);
+	s->snapshot(c, data);
 	gettimeofday(&now, NULL);
 	event = proto_event_new("EVENTS_DROPPED", data, &now);
 	log_notice("client %llu: resynchronised after %" PRIu64 " dropped "
@@ -184,82 +213,71 @@ static void event_resync(struct conn *c, void *arg)
 	json_object_put(event);
 }
 
+bool event_wants_domain(struct conn *c, const char *domain)
+{
+	struct subscription *s = subscription_find(c);
+
+	return s != NULL && subscription_wants_domain(s, domain);
+}
+
 /* ------------------------------------------------------------------------
  * Subscriptions */
 
-static char **event_copy_filters(json_object *list, size_t *n)
+static char **event_copy_filters(const char *const *list, size_t count)
 {
-	size_t count = json_object_array_length(list);
-	char **out = calloc(count + 1, sizeof *out);
+	char **out = xcalloc(count + 1, sizeof *out);
 
-	if (out == NULL)
-		abort();
-	for (size_t i = 0; i < count; i++) {
-		json_object *item = json_object_array_get_idx(list, i);
-
-		const char *text = json_object_get_string(item);
-
-		if (json_object_is_type(item, json_type_string) &&
-		    strspn(text, "0123456789") != strlen(text)) {
-			out[i] = strdup(text);
-		} else {
-			/* a domid, integer or decimal string: its domain's
-			 * current name */
-			struct domain *d = domain_find_domid(
-			    (uint32_t)strtoul(text, NULL, 10));
-
-			out[i] = strdup(d != NULL ? d->name : "");
-		}
-		if (out[i] == NULL)
-			abort();
-	}
-	*n = count;
+	for (size_t i = 0; i < count; i++)
+		out[i] = xstrdup(list[i]);
 	return out;
 }
 
-struct err *event_subscribe(struct conn *c, json_object *events,
-    json_object *domains)
+static struct err *event_check_filters(const char *const *list,
+    size_t count)
 {
-	struct subscription *s;
-
-	if ((events != NULL &&
-	    json_object_array_length(events) > SUBSCRIBE_MAX_FILTERS) ||
-	    (domains != NULL &&
-	    json_object_array_length(domains) > SUBSCRIBE_MAX_FILTERS))
+	if (count > SUBSCRIBE_MAX_FILTERS)
 		return err_new(ERR_INVALID_ARGUMENT,
 		    "at most %d event or domain filters",
 		    SUBSCRIBE_MAX_FILTERS);
-	if (domains != NULL) {
-		for (size_t i = 0; i < json_object_array_length(domains); i++) {
-			json_object *item = json_object_array_get_idx(domains, i);
+	for (size_t i = 0; list != NULL && i < count; i++) {
+		size_t wildcards = 0;
 
-			if (!json_object_is_type(item, json_type_string) &&
-			    !json_object_is_type(item, json_type_int))
-				return err_new(ERR_INVALID_ARGUMENT,
-				    "'domains' holds names, UUIDs or domids");
-		}
+		if (strlen(list[i]) > SUBSCRIBE_MAX_PATTERN)
+			return err_new(ERR_INVALID_ARGUMENT, "a filter has at "
+			    "most %d characters", SUBSCRIBE_MAX_PATTERN);
+		for (const char *p = list[i]; *p != '\0'; p++)
+			wildcards += (*p == '*' || *p == '?' || *p == '[');
+		if (wildcards > SUBSCRIBE_MAX_WILDCARDS)
+			return err_new(ERR_INVALID_ARGUMENT, "a filter has at "
+			    "most %d wildcards (*, ?, [)",
+			    SUBSCRIBE_MAX_WILDCARDS);
 	}
+	return NULL;
+}
+
+struct err *event_subscribe(struct conn *c, const char *const *events,
+    size_t nevents, const char *const *domains, size_t ndomains,
+    event_snapshot_fn *snapshot)
+{
+	struct subscription *s;
+	struct err *e = event_check_filters(events, nevents);
+
+	if (e == NULL)
+		e = event_check_filters(domains, ndomains);
+	if (e != NULL)
+		return e;
 	/* a new subscription replaces the connection's previous one */
 	event_unsubscribe(c);
-	s = calloc(1, sizeof *s);
-	if (s == NULL)
-		abort();
+	s = xcalloc(1, sizeof *s);
 	s->conn = c;
-	if (events != NULL)
-		s->events = event_copy_filters(events, &s->nevents);
+	s->snapshot = snapshot;
+	if (events != NULL) {
+		s->events = event_copy_filters(events, nevents);
+		s->nevents = nevents;
+	}
 	if (domains != NULL) {
-		s->domains = event_copy_filters(domains, &s->ndomains);
-		/* a UUID filter means that domain, whatever its name */
-		for (size_t i = 0; i < s->ndomains; i++) {
-			libxl_uuid uuid;
-			struct domain *d;
-
-			if (libxl_uuid_from_string(&uuid, s->domains[i]) == 0 &&
-			    (d = domain_find_uuid(&uuid)) != NULL) {
-				free(s->domains[i]);
-				s->domains[i] = strdup(d->name);
-			}
-		}
+		s->domains = event_copy_filters(domains, ndomains);
+		s->ndomains = ndomains;
 	}
 	TAILQ_INSERT_TAIL(&subscriptions, s, entry);
 	subscription_count++;
@@ -282,83 +300,7 @@ void event_conn_closed(struct conn *c)
 	event_unsubscribe(c);
 }
 
-/* ------------------------------------------------------------------------
- * libxl's events */
-
-static const char *event_shutdown_reason(int reason)
-{
-	const char *name = libxl_shutdown_reason_to_string(
-	    (libxl_shutdown_reason)reason);
-
-	return name != NULL ? name : "unknown";
-}
-
-static void event_occurs(void *user, libxl_event *ev)
-{
-	struct domain *d = domain_find_domid(ev->domid);
-
-	switch (ev->type) {
-	case LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN: {
-		int reason = ev->u.domain_shutdown.shutdown_reason;
-		json_object *data = json_object_new_object();
-		char lower[32];
-
-		if (d == NULL)
-			break;
-		d->shutdown_reason = reason;
-		snprintf(lower, sizeof lower, "%s", event_shutdown_reason(reason));
-		for (char *p = lower; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-		log_info("domain %s (%u): shut down (%s)", d->name, ev->domid,
-		    lower);
-		json_object_object_add(data, "reason",
-		    json_object_new_string(lower));
-		event_emit_domain("DOMAIN_SHUTDOWN", d, data);
-		job_notify_domain_changed(d);
-		lifecycle_domain_shutdown(d, reason);
-		break;
-	}
-	case LIBXL_EVENT_TYPE_DOMAIN_DEATH:
-		if (d == NULL)
-			break;
-		log_info("domain %s (%u): gone", d->name, ev->domid);
-		lifecycle_domain_gone(d);
-		break;
-	case LIBXL_EVENT_TYPE_DISK_EJECT:
-		log_info("domain %u ejected a disk", ev->domid);
-		break;
-	default:
-		log_debug("libxl event %s for domain %u",
-		    libxl_event_type_to_string(ev->type), ev->domid);
-		break;
-	}
-	libxl_event_free(daemon_ctx, ev);
-}
-
-static void event_disaster(void *user, libxl_event_type type,
-    const char *msg, int errnoval)
-{
-	/* libxl cannot go on (e.g. the xenstore connection broke): say so and
-	 * let the supervisor restart us; the restart recovers the jobs */
-	log_critical("libxl disaster (%s): %s%s%s",
-	    libxl_event_type_to_string(type), msg, errnoval > 0 ? ": " : "",
-	    errnoval > 0 ? strerror(errnoval) : "");
-	exit(70);
-}
-
-static const libxl_event_hooks event_libxl_hooks = {
-	.event_occurs_mask = LIBXL_EVENTMASK_ALL,
-	.event_occurs = event_occurs,
-	.disaster = event_disaster,
-};
-
-int event_libxl_attach(void)
-{
-	libxl_event_register_callbacks(daemon_ctx, &event_libxl_hooks, NULL);
-	return 0;
-}
-
-void event_libxl_detach(void)
+void event_detach(void)
 {
 	struct subscription *s;
 

@@ -16,6 +16,7 @@
 #include "daemon/daemon.h"
 #include "daemon/fileio.h"
 #include "daemon/log.h"
+#include "proto/mem.h"
 
 struct fileio_task {
 	fileio_fn *work;
@@ -129,10 +130,7 @@ int fileio_init(int threads)
 
 void fileio_submit(fileio_fn *work, fileio_fn *done, void *arg)
 {
-	struct fileio_task *task = calloc(1, sizeof *task);
-
-	if (task == NULL)
-		abort();
+	struct fileio_task *task = xcalloc(1, sizeof *task);
 	task->work = work;
 	task->done = done;
 	task->arg = arg;

@@ -255,3 +255,25 @@ struct err *fsutil_check_parent_dir(const char *path)
 	free(dir);
 	return e;
 }
+
+int fsutil_open_regular(const char *path, struct err **e)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0) {
+		*e = err_new(errno == ENOENT || errno == ELOOP ?
+		    ERR_INVALID_ARGUMENT : ERR_IO, "cannot open %s: %s", path,
+		    errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		*e = err_new(ERR_INVALID_ARGUMENT, "%s is not a regular file",
+		    path);
+		close(fd);
+		return -1;
+	}
+	/* a regular file: reads block as they should */
+	fcntl(fd, F_SETFL, 0);
+	return fd;
+}

@@ -34,4 +34,9 @@ int fsutil_remove_partials(const char *final_path);
 /* The directory a file is to be written in exists: else an IOError. */
 struct err *fsutil_check_parent_dir(const char *path);
 
+/* Opens path, which must be a regular file, for reading: without ever
+ * blocking on what is there (a FIFO) or following a symbolic link in its
+ * last component; the type is checked on the open fd.  -1 with *e. */
+int fsutil_open_regular(const char *path, struct err **e);
+
 #endif

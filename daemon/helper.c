@@ -11,7 +11,7 @@
 
 extern char **environ;
 
-#define HELPER_ARGS_MAX 8
+#define HELPER_ARGS_MAX 16
 
 /* Next to the daemon in the build tree, else where make install put it. */
 static char *helper_path(const char *name)

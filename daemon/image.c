@@ -13,9 +13,12 @@
 #include "daemon/image.h"
 #include "daemon/job.h"
 #include "daemon/log.h"
+#include "proto/mem.h"
+#include "proto/schema.h"
 
 struct image_commit {
 	struct job *job;
+	struct image_file *file;
 	int fd;
 	char *temp;
 	char *path;
@@ -27,9 +30,15 @@ struct image_commit {
 
 static void image_commit_finish(struct image_commit *ic, struct err *e)
 {
+	struct image_file *f = ic->file;
+
 	if (e != NULL)
 		unlink(ic->temp);
-	ic->done(ic->job, e, e == NULL ? ic->bytes : 0);
+	/* renamed, or removed */
+	free(f->temp_path);
+	f->temp_path = NULL;
+	f->bytes = e == NULL ? ic->bytes : 0;
+	ic->done(ic->job, e);
 	free(ic->temp);
 	free(ic->path);
 	free(ic);
@@ -100,18 +109,96 @@ static void image_sync_work(void *arg)
 	ic->fd = -1;
 }
 
-void image_commit(struct job *job, int fd, const char *temp, const char *path,
-    bool overwrite, image_committed_fn *done)
+void image_file_commit(struct image_file *f, struct job *job,
+    image_committed_fn *done)
 {
-	struct image_commit *ic = calloc(1, sizeof *ic);
+	struct image_commit *ic = xcalloc(1, sizeof *ic);
 
-	if (ic == NULL)
-		abort();
 	ic->job = job;
-	ic->fd = fd;
-	ic->temp = strdup(temp);
-	ic->path = strdup(path);
-	ic->overwrite = overwrite;
+	ic->file = f;
+	ic->fd = f->fd;
+	f->fd = -1;			/* the worker closes it */
+	ic->temp = xstrdup(f->temp_path);
+	ic->path = xstrdup(f->path);
+	ic->overwrite = f->overwrite;
 	ic->done = done;
 	fileio_submit(image_sync_work, image_synced, ic);
+}
+
+/* ------------------------------------------------------------------------
+ * The image file of a job */
+
+struct err *image_check_target(const char *path, bool overwrite)
+{
+	struct stat st;
+
+	if (!overwrite && lstat(path, &st) == 0)
+		return err_new(ERR_INVALID_ARGUMENT, "%s exists (overwrite: "
+		    "true replaces it)", path);
+	return fsutil_check_parent_dir(path);
+}
+
+void image_file_init(struct image_file *f, const char *path, bool overwrite)
+{
+	f->path = xstrdup(path);
+	f->temp_path = NULL;
+	f->fd = -1;
+	f->overwrite = overwrite;
+	f->bytes = 0;
+}
+
+void image_file_discard(struct image_file *f)
+{
+	if (f->fd >= 0) {
+		close(f->fd);
+		f->fd = -1;
+	}
+	if (f->temp_path != NULL) {
+		/* never a complete-looking leftover */
+		unlink(f->temp_path);
+		free(f->temp_path);
+		f->temp_path = NULL;
+	}
+}
+
+void image_file_dispose(struct image_file *f)
+{
+	image_file_discard(f);
+	free(f->path);
+	f->path = NULL;
+}
+
+struct err *image_file_create(struct image_file *f, struct job *job)
+{
+	int fd = fsutil_create_partial(f->path, 0600, &f->temp_path);
+
+	if (fd < 0)
+		return err_new(ERR_IO, "cannot create a file next to %s: %s",
+		    f->path, strerror(-fd));
+	f->fd = fd;
+	job_set_journal(job, "temp", json_object_new_string(f->temp_path));
+	return NULL;
+}
+
+json_object *image_file_result(const struct image_file *f)
+{
+	json_object *ret = json_object_new_object();
+
+	json_object_object_add(ret, "file", json_object_new_string(f->path));
+	json_object_object_add(ret, "bytes",
+	    json_object_new_int64((int64_t)f->bytes));
+	return ret;
+}
+
+void image_recover_uncommitted(json_object *record, const char *target,
+    const char *what)
+{
+	const char *temp = arg_string(json_object_object_get(record, "extra"),
+	    "temp");
+
+	if (temp != NULL && unlink(temp) == 0)
+		log_notice("removed %s, left by an interrupted %s", temp, what);
+	if (target != NULL && fsutil_remove_partials(target) > 0)
+		log_notice("removed what an interrupted %s left of %s", what,
+		    target);
 }

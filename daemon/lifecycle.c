@@ -9,14 +9,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/commands.h"
 #include "daemon/daemon.h"
+#include "daemon/dispatch.h"
 #include "daemon/domain.h"
-#include "daemon/dump.h"
 #include "daemon/event.h"
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
+#include "proto/mem.h"
 #include "proto/schema.h"
 
 void lifecycle_domain_gone(struct domain *d)
@@ -70,6 +70,29 @@ static libxl_action_on_shutdown lifecycle_action(const struct domain *d,
 	return action != 0 ? action : fallback;
 }
 
+void lifecycle_restart(struct domain *d)
+{
+	if (d->config == NULL) {
+		log_error("domain %s: cannot restart: no configuration known",
+		    d->name);
+		return;
+	}
+	dispatch_internal_domain("domain-restart", d, NULL);
+}
+
+void lifecycle_autostart(void)
+{
+	struct domain *d;
+
+	TAILQ_FOREACH(d, &domain_registry, entry) {
+		if (!d->persistent || !d->autostart || domain_is_running(d) ||
+		    d->config == NULL || state_lock_busy(&d->lock))
+			continue;
+		log_notice("domain %s: autostart", d->name);
+		dispatch_internal_domain("domain-start", d, NULL);
+	}
+}
+
 /* rename-restart: the dead domain is kept under a new name and UUID for
  * inspection, and a fresh one starts under the old identity. */
 static void lifecycle_rename_restart(struct domain *d)
@@ -94,7 +117,7 @@ static void lifecycle_rename_restart(struct domain *d)
 		return;
 	}
 	libxl_domain_create_info_init(&info);
-	info.name = strdup(d->name);
+	info.name = xstrdup(d->name);
 	libxl_uuid_generate(&fresh);
 	/* libxl_domain_preserve appends the suffix to the name and records
 	 * the new UUID in xenstore (the hypervisor keeps reporting the old
@@ -140,11 +163,14 @@ void lifecycle_domain_shutdown(struct domain *d, int reason)
 		lifecycle_rename_restart(d);
 		break;
 	case LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY:
-		dump_submit_on_crash(d, false);
+	case LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART: {
+		json_object *args = json_object_new_object();
+
+		json_object_object_add(args, "restart", json_object_new_boolean(
+		    action == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART));
+		dispatch_internal_domain("domain-crash-dump", d, args);
 		break;
-	case LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART:
-		dump_submit_on_crash(d, true);
-		break;
+	}
 	case LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET:
 		/* a soft reset re-uses the domain for a kexec'd kernel; we
 		 * give the guest a fresh domain instead */
@@ -153,57 +179,9 @@ void lifecycle_domain_shutdown(struct domain *d, int reason)
 		break;
 	case LIBXL_ACTION_ON_SHUTDOWN_DESTROY:
 	default:
-		job_submit_internal(&domain_destroy_job, d, NULL);
+		dispatch_internal_domain("domain-destroy", d, NULL);
 		break;
 	}
-}
-
-/* Interrupted create/start/restore/restart: if libxl had finished building
- * the domain (its domid was journaled), it is kept and unpaused as the job
- * meant; otherwise the half-built domain is destroyed. */
-void lifecycle_recover_note(struct err *error, const char *fmt, ...)
-{
-	char *note, *desc;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&note, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	if (asprintf(&desc, "%s; %s", error->desc, note) < 0)
-		abort();
-	free(error->desc);
-	error->desc = desc;
-	free(note);
-}
-
-void lifecycle_recover_create(json_object *record, struct err *error)
-{
-	json_object *extra = json_object_object_get(record, "extra");
-	const char *uuid_text = arg_string(extra, "uuid");
-	bool built = arg_present(extra, "domid");
-	libxl_uuid uuid;
-	struct domain *d;
-
-	if (uuid_text == NULL || libxl_uuid_from_string(&uuid, uuid_text) != 0)
-		return;
-	d = domain_find_uuid(&uuid);
-	if (d == NULL || !domain_is_running(d))
-		return;
-	d->ours = true;
-	if (built) {
-		log_notice("domain %s: built before the restart; keeping it",
-		    d->name);
-		lifecycle_recover_note(error, "the domain was built and is kept");
-		if (!arg_bool(json_object_object_get(record, "args"), "paused",
-		    false))
-			job_submit_internal(&domain_unpause_job, d, NULL);
-		return;
-	}
-	log_notice("domain %s: half-built when the daemon stopped; destroying "
-	    "it", d->name);
-	lifecycle_recover_note(error, "the half-built domain is destroyed");
-	job_submit_internal(&domain_destroy_job, d, NULL);
 }
 
 void lifecycle_recover_suspended(json_object *record)
@@ -220,11 +198,8 @@ void lifecycle_recover_suspended(json_object *record)
 	d = domain_find_uuid(&uuid);
 	if (d == NULL || !domain_is_running(d))
 		return;		/* saved and destroyed: nothing left to do */
-	libxl_dominfo_init(&info);
-	if (libxl_domain_info(daemon_ctx, &info, d->domid) != 0) {
-		libxl_dominfo_dispose(&info);
+	if (!domain_fresh_info(d, &info))
 		return;
-	}
 	suspended = info.shutdown &&
 	    info.shutdown_reason == LIBXL_SHUTDOWN_REASON_SUSPEND;
 	paused = info.paused;
@@ -232,11 +207,11 @@ void lifecycle_recover_suspended(json_object *record)
 	if (suspended) {
 		log_notice("domain %s: left suspended by an interrupted job; "
 		    "resuming it", d->name);
-		job_submit_internal(&domain_resume_job, d, NULL);
+		dispatch_internal_domain("domain-resume", d, NULL);
 	} else if (paused && arg_bool(extra, "paused_by_us", false)) {
 		log_notice("domain %s: left paused by an interrupted dump; "
 		    "unpausing it", d->name);
-		job_submit_internal(&domain_unpause_job, d, NULL);
+		dispatch_internal_domain("domain-unpause", d, NULL);
 	}
 }
 
@@ -256,13 +231,13 @@ static void lifecycle_resumed(struct job *job, int rc)
 	if (rc != 0) {
 		log_error("domain %s: cannot resume it after the failure: libxl "
 		    "error %d", job->domain_name, rc);
-		lifecycle_recover_note(job->pending_error, "the domain could not "
-		    "be resumed (libxl error %d) and stays suspended", rc);
+		err_append(job->pending_error, "the domain could not be resumed "
+		    "(libxl error %d) and stays suspended", rc);
 		job_fail_taking(job, &job->pending_error);
 		return;
 	}
 	domain_rearm_death_watch(job->domain);
-	event_emit_domain("DOMAIN_RESUMED", job->domain, NULL);
+	domain_emit(job->domain, "DOMAIN_RESUMED", NULL);
 	if (job->repause && domain_is_running(job->domain)) {
 		job_ao_started(job, libxl_domain_pause(daemon_ctx,
 		    job->domain->domid, job_ao(job, lifecycle_resume_finished)));

@@ -2,22 +2,37 @@
 sbin_PROGRAMS += daemon/xenlightd
 daemon_xenlightd_SOURCES = \
 	daemon/main.c daemon/daemon.h daemon/xl-compat.h \
+	daemon/options.c \
 	daemon/log.c daemon/log.h \
 	daemon/loop.c daemon/loop.h \
 	daemon/fileio.c daemon/fileio.h \
 	daemon/fsutil.c daemon/fsutil.h \
-	daemon/image.c daemon/image.h \
+	daemon/helper.c daemon/helper.h \
 	daemon/server.c daemon/server.h \
-	daemon/dispatch.c daemon/command.h daemon/commands.h \
-	daemon/domain.c daemon/domain.h \
-	daemon/job.c daemon/job.h \
+	daemon/command.c daemon/command.h \
+	daemon/state-lock.c daemon/state-lock.h \
+	daemon/systemd.c daemon/systemd.h \
 	daemon/event.c daemon/event.h \
 	daemon/store.c daemon/store.h \
+	daemon/domain.c daemon/domain.h \
+	daemon/job.c daemon/job.h daemon/job-step.c daemon/job-json.c \
+	daemon/job-registry.c daemon/job-registry.h \
+	daemon/job-journal.c \
+	daemon/domain-json.c daemon/domain-json.h \
+	daemon/request.c daemon/request.h \
+	daemon/dispatch.c daemon/dispatch.h \
 	daemon/lifecycle.c daemon/lifecycle.h \
-	daemon/create.h daemon/restore.h daemon/dump.h \
-	daemon/helper.c daemon/helper.h \
+	daemon/intake.c daemon/intake.h \
+	daemon/image.c daemon/image.h \
+	daemon/build-run.c daemon/build-run.h \
+	daemon/create.c daemon/create.h \
+	daemon/stats.c daemon/stats.h \
+	daemon/cpu-set.c daemon/cpu-set.h \
+	daemon/dump.h \
+	daemon/commands.c daemon/commands.h \
 	daemon/cmd-host.c \
 	daemon/cmd-domain-query.c \
+	daemon/cmd-stats.c \
 	daemon/cmd-job.c \
 	daemon/cmd-events.c \
 	daemon/cmd-define.c \
@@ -29,13 +44,16 @@ daemon_xenlightd_SOURCES = \
 	daemon/cmd-dump.c \
 	daemon/cmd-tune.c \
 	daemon/cmd-device.c \
-	daemon/cmd-stats.c
+	daemon/lease.c daemon/lease.h \
+	daemon/lease-xl.c daemon/lease-xl.h \
+	daemon/lease-daemon.c daemon/lease-daemon.h
 daemon_xenlightd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
 	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENSTAT_CFLAGS) $(LIBBSD_CFLAGS) \
-	$(YAJL_CFLAGS)
-daemon_xenlightd_LDADD = daemon/libxlcfg.la proto/libproto.la \
+	$(YAJL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+daemon_xenlightd_LDADD = daemon/libxlcfg.la daemon/liblease.la \
+	proto/libproto.la \
 	$(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) $(XLUTIL_LIBS) \
-	$(XENSTAT_LIBS) \
+	$(XENSTAT_LIBS) $(LIBSYSTEMD_LIBS) \
 	$(LIBBSD_LIBS) $(PTHREAD_LIBS)
 
 # libxl's core dump is synchronous inside its call: it runs in this helper
@@ -48,7 +66,7 @@ daemon_xenlightd_dump_helper_LDADD = $(XENLIGHT_LIBS)
 # libxl builds domains synchronously inside its callbacks: they are built
 # in this helper, one domain per run
 pkglibexec_PROGRAMS += daemon/xenlightd-build-helper
-daemon_xenlightd_build_helper_SOURCES = daemon/build-helper.c daemon/create.h \
+daemon_xenlightd_build_helper_SOURCES = daemon/build-helper.c daemon/build-run.h \
 	daemon/helper-log.c daemon/helper-log.h
 daemon_xenlightd_build_helper_CFLAGS = $(AM_CFLAGS) $(XENLIGHT_CFLAGS) \
 	$(JSONC_CFLAGS)
@@ -64,3 +82,25 @@ daemon_libxlcfg_la_SOURCES = \
 daemon_libxlcfg_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) \
 	$(XLUTIL_CFLAGS)
 daemon_libxlcfg_la_LIBADD = $(JSONC_LIBS) $(XENLIGHT_LIBS) $(XLUTIL_LIBS)
+
+# Disk leases (doc/leases.md).  liblease: what the daemon, the holder, the
+# tests and the fuzzers share (lists of disks, canonical names and keys,
+# the holder's control protocol, records and owner notes).
+noinst_LTLIBRARIES += daemon/liblease.la
+daemon_liblease_la_SOURCES = \
+	daemon/lease-disk.c daemon/lease-disk.h \
+	daemon/lease-wire.c daemon/lease-wire.h \
+	daemon/lease-record.c daemon/lease-record.h
+daemon_liblease_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBMD_CFLAGS)
+daemon_liblease_la_LIBADD = proto/libproto.la $(JSONC_LIBS) $(LIBMD_LIBS)
+
+# One per running domain: holds its leases, outlives the daemon
+pkglibexec_PROGRAMS += daemon/xenlightd-lease-holder
+daemon_xenlightd_lease_holder_SOURCES = daemon/lease-holder.c \
+	daemon/lease-backend.c daemon/lease-backend.h \
+	daemon/lease-lockspace.c daemon/lease-sanlock.c \
+	daemon/fsutil.c daemon/fsutil.h
+daemon_xenlightd_lease_holder_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) \
+	$(LIBBSD_CFLAGS) $(SANLOCK_CFLAGS)
+daemon_xenlightd_lease_holder_LDADD = daemon/liblease.la proto/libproto.la \
+	$(JSONC_LIBS) $(LIBBSD_LIBS) $(SANLOCK_LIBS)

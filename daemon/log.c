@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,9 +35,10 @@ static const int log_syslog_priority[] = {
 static struct {
 	enum log_level level;
 	bool use_syslog;
+	bool journal;		/* stderr is systemd's journal */
 	char *path;
 	FILE *stream;
-} log_state = { LOG_LEVEL_NOTICE, false, NULL, NULL };
+} log_state = { LOG_LEVEL_NOTICE, false, false, NULL, NULL };
 
 void (*log_libxl_errno_hook)(unsigned int domid, int errnoval);
 
@@ -77,6 +79,20 @@ static FILE *log_open_file(const char *path)
 	return f;
 }
 
+/* Under systemd, standard error is a stream to journald, which names it
+ * in JOURNAL_STREAM (device:inode): lines then carry their syslog priority
+ * as a "<N>" prefix and no time stamp, since the journal keeps both. */
+static bool log_stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return env != NULL && sscanf(env, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev ==
+	    dev && (unsigned long long)st.st_ino == ino;
+}
+
 int log_open(bool foreground, const char *file, enum log_level level)
 {
 	log_state.level = level;
@@ -87,6 +103,7 @@ int log_open(bool foreground, const char *file, enum log_level level)
 			return -1;
 	} else if (foreground) {
 		log_state.stream = stderr;
+		log_state.journal = log_stderr_is_journal();
 	} else {
 		log_state.use_syslog = true;
 		openlog("xenlightd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -140,6 +157,13 @@ static void log_vmessage(enum log_level level, const char *prefix,
 	}
 	if (log_state.stream == NULL)
 		return;
+	if (log_state.journal) {
+		fprintf(log_state.stream, "<%d>%s", log_syslog_priority[level],
+		    prefix);
+		vfprintf(log_state.stream, fmt, ap);
+		fputc('\n', log_state.stream);
+		return;
+	}
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);

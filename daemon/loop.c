@@ -14,6 +14,7 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
+#include "proto/mem.h"
 
 struct loop_fd {
 	struct event *event;
@@ -282,10 +283,7 @@ unsigned loop_libxl_timer_count(void)
 
 void loop_child_watch(pid_t pid, loop_child_fn *fn, void *arg)
 {
-	struct loop_child *child = calloc(1, sizeof *child);
-
-	if (child == NULL)
-		abort();
+	struct loop_child *child = xcalloc(1, sizeof *child);
 	child->pid = pid;
 	child->fn = fn;
 	child->arg = arg;

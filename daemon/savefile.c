@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "daemon/savefile.h"
+#include "proto/mem.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -132,9 +133,7 @@ struct err *savefile_parse_header_buffer(const uint8_t *buf, size_t len,
 		return err_new(ERR_INVALID_ARGUMENT,
 		    "corrupt save file: NUL byte inside the config");
 
-	out->config_json = malloc(config_len);
-	if (out->config_json == NULL)
-		abort();
+	out->config_json = xmalloc(config_len);
 	memcpy(out->config_json, config, config_len);
 	out->config_len = config_len - 1;
 	out->mandatory_flags = get_u32(buf + 36);
@@ -178,9 +177,7 @@ struct err *savefile_read_header(int fd, struct savefile_header *out)
 	if ((e = check_fixed(fixed, (size_t)got, &optlen)) != NULL)
 		return e;
 
-	buf = malloc(SAVEFILE_HEADER_LEN + (size_t)optlen);
-	if (buf == NULL)
-		abort();
+	buf = xmalloc(SAVEFILE_HEADER_LEN + (size_t)optlen);
 	memcpy(buf, fixed, sizeof fixed);
 	got = read_full(fd, buf + SAVEFILE_HEADER_LEN, optlen);
 	if (got < 0)
@@ -213,9 +210,7 @@ struct err *savefile_write_header(int fd, const char *config_json,
 		    "domain config too large for a save file");
 
 	total = SAVEFILE_HEADER_LEN + 4 + config_len;
-	buf = calloc(1, total);
-	if (buf == NULL)
-		abort();
+	buf = xcalloc(1, total);
 	memcpy(buf, savefile_magic, sizeof savefile_magic);
 	put_u32(buf + 32, SAVEFILE_BYTEORDER);
 	put_u32(buf + 36, SAVEFILE_FLAG_JSON | SAVEFILE_FLAG_STREAMV2);

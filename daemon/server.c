@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,12 +16,13 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
-#include "daemon/command.h"
 #include "daemon/daemon.h"
-#include "daemon/event.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
+#include "daemon/systemd.h"
 #include "proto/json-line.h"
+#include "proto/mem.h"
+#include "proto/message.h"
 
 /* Past this much unsent output a client stops being read until it catches
  * up: it cannot make the daemon buffer without bound. */
@@ -28,19 +30,36 @@
 /* Lines handled per readiness callback, so one busy client cannot starve
  * the others. */
 #define CONN_LINES_PER_TURN 256
+/* Closing a socket that still has unread input makes the kernel send a
+ * reset, which can destroy the error line we just sent: say goodbye with
+ * a half-close, swallow what the client still sends for at most this
+ * long, then close. */
+#define CONN_LINGER_SECONDS 2
+/* After accept() ran out of fds: how long the listeners rest. */
+#define SERVER_BACKOFF_MS 500
 
 struct listener {
 	const char *path;
 	bool read_only;
 	int fd;
 	struct event *event;
+	unsigned count;			/* its connections */
+	int limit;
+	bool adopted;			/* passed by systemd, which owns the file */
 };
 
 struct conn {
 	uint64_t id;
 	int fd;
+	struct listener *listener;
 	bool read_only;
 	struct ucred peer;
+	/* the peer shut its side down while we were not reading: its input
+	 * ends there (what it sent before is still processed) */
+	struct event *closed_event;
+	/* a line begun and not finished by then closes the connection */
+	struct event *line_timer;
+	size_t inflight_bytes;		/* of the requests in flight */
 	struct event *read_event;
 	struct event *write_event;
 	struct event *resume_event;	/* lines left buffered after a turn */
@@ -52,8 +71,10 @@ struct conn {
 	bool closing;			/* close once output is flushed */
 	bool stalled;			/* complete lines may wait in reader */
 	bool linger;			/* drain input before closing */
-	struct event *linger_timer;
-	struct request_list pending;
+	bool peer_shut;			/* closed_event has fired */
+	bool hung_up;			/* the peer is gone for good */
+	struct event *linger_timer;	/* the whole linger, not per read */
+	void *data;			/* the owner's */
 	size_t drain_low;
 	void (*drain_fn)(struct conn *, void *);
 	void *drain_arg;
@@ -61,8 +82,14 @@ struct conn {
 };
 
 static struct listener listeners[2];
+static const struct server_callbacks *server_callbacks;
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
 static unsigned conn_count;
+/* An fd kept free for the moment accept() runs out of them: the client
+ * then still hears why it is refused. */
+static int spare_fd = -1;
+static struct event *backoff_timer;
+static bool fds_exhausted_logged;
 static uint64_t conn_next_id = 1;
 
 static void conn_close(struct conn *c);
@@ -183,14 +210,20 @@ pid_t conn_peer_pid(const struct conn *c)
 	return c->peer.pid;
 }
 
-struct request_list *conn_pending(struct conn *c)
+void conn_set_data(struct conn *c, void *data)
 {
-	return &c->pending;
+	c->data = data;
 }
 
-void conn_request_started(struct conn *c)
+void *conn_data(const struct conn *c)
+{
+	return c->data;
+}
+
+void conn_request_started(struct conn *c, size_t bytes)
 {
 	c->inflight++;
+	c->inflight_bytes += bytes;
 }
 
 static void conn_check_finished(struct conn *c)
@@ -204,9 +237,11 @@ static void conn_check_finished(struct conn *c)
 	}
 }
 
-void conn_request_done(struct conn *c)
+void conn_request_done(struct conn *c, size_t bytes)
 {
 	c->inflight--;
+	c->inflight_bytes -= bytes < c->inflight_bytes ? bytes :
+	    c->inflight_bytes;
 	conn_check_finished(c);
 	conn_update_reading(c);
 }
@@ -216,7 +251,10 @@ void conn_request_done(struct conn *c)
 
 static bool conn_may_process(const struct conn *c)
 {
+	/* what parked requests pin is bounded too: a client cannot hold
+	 * the daemon's memory with huge ids it never collects */
 	return !c->closing && c->inflight < options.max_inflight &&
+	    c->inflight_bytes < options.max_inflight_bytes &&
 	    evbuffer_get_length(c->output) < CONN_OUTPUT_LIMIT;
 }
 
@@ -225,9 +263,51 @@ static bool conn_may_read(const struct conn *c)
 	return !c->eof && conn_may_process(c);
 }
 
+/* A line begun must end within --client-timeout: the deadline runs from
+ * the moment the line began, not from its last byte, so a client trickling
+ * bytes cannot hold its connection. */
+static void conn_watch_partial_line(struct conn *c, bool line_completed)
+{
+	struct timeval tv = { options.client_timeout_ms / 1000,
+		(options.client_timeout_ms % 1000) * 1000 };
+	bool partial = !c->stalled && !c->eof && !c->closing &&
+	    line_reader_pending(&c->reader) > 0;
+
+	if (line_completed || !partial)
+		event_del(c->line_timer);
+	if (partial && !evtimer_pending(c->line_timer, NULL))
+		evtimer_add(c->line_timer, &tv);
+}
+
+static void conn_refuse_line(struct conn *c, const char *why)
+{
+	struct err *e = err_new(ERR_INVALID_MESSAGE, "%s", why);
+	json_object *reply = proto_reply_error(NULL, e);
+
+	conn_send(c, reply);
+	json_object_put(reply);
+	err_free(e);
+	log_info("client %llu: %s, closing", (unsigned long long)c->id, why);
+	c->closing = true;
+	c->linger = true;
+	c->stalled = false;
+	event_del(c->line_timer);
+}
+
+static void conn_line_too_slow(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	char why[64];
+
+	snprintf(why, sizeof why, "line not completed within %d ms",
+	    options.client_timeout_ms);
+	conn_refuse_line(c, why);
+	conn_flush(c);
+}
+
 static void conn_process_lines(struct conn *c)
 {
-	uint64_t id = c->id;
+	bool completed = false;
 
 	c->stalled = true;
 	for (int n = 0; n < CONN_LINES_PER_TURN; n++) {
@@ -235,35 +315,31 @@ static void conn_process_lines(struct conn *c)
 		size_t len;
 
 		if (!conn_may_process(c))
-			return;
+			break;
 		switch (line_reader_next(&c->reader, &line, &len)) {
 		case LINE_PARTIAL:
 			/* at end of file an unterminated last line is dropped */
 			c->stalled = false;
+			conn_watch_partial_line(c, completed);
 			return;
 		case LINE_TOO_LONG: {
-			struct err *e = err_new(ERR_INVALID_MESSAGE,
-			    "line longer than %zu bytes", options.max_line);
-			json_object *reply = proto_reply_error(NULL, e);
+			char why[64];
 
-			conn_send(c, reply);
-			json_object_put(reply);
-			err_free(e);
-			log_info("client %llu: line too long, closing",
-			    (unsigned long long)id);
-			c->closing = true;
-			c->linger = true;
-			c->stalled = false;
+			snprintf(why, sizeof why, "line longer than %zu bytes",
+			    options.max_line);
+			conn_refuse_line(c, why);
 			return;
 		}
 		case LINE_READY:
+			completed = true;
 			if (len == 0)
 				continue;	/* blank lines are not messages */
-			dispatch_line(c, line, len);
+			server_callbacks->line(c, line, len);
 			break;
 		}
 	}
 	/* more may be buffered: conn_update_reading continues next turn */
+	conn_watch_partial_line(c, completed);
 }
 
 static void conn_readable(evutil_socket_t fd, short what, void *arg)
@@ -311,40 +387,38 @@ static void conn_update_reading(struct conn *c)
 		event_del(c->read_event);
 		c->reading = false;
 	}
+	/* not reading, we would not see the client go: watch for that */
+	if (!c->reading && !c->eof && !c->closing && !c->peer_shut)
+		event_add(c->closed_event, NULL);
+	else
+		event_del(c->closed_event);
+}
+
+/* The client shut its side while we were not reading it.  Gone for good
+ * (POLLHUP: nobody will read a reply), its requests parked on jobs are
+ * dropped, which frees their slots; what it sent before is still read
+ * and run, in order.  Only half-closed, it still wants its replies. */
+static void conn_peer_closed(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	c->peer_shut = true;
+	event_del(c->closed_event);
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP)) {
+		c->hung_up = true;
+		log_debug("client %llu: hung up", (unsigned long long)c->id);
+		server_callbacks->hung_up(c);
+	}
+}
+
+bool conn_is_hung_up(const struct conn *c)
+{
+	return c->hung_up;
 }
 
 /* ------------------------------------------------------------------------
  * Connections */
-
-static json_object *server_greeting(bool read_only)
-{
-	json_object *g = json_object_new_object();
-	json_object *msg = json_object_new_object();
-	const libxl_version_info *v = libxl_get_version_info(daemon_ctx);
-	char xen_version[64];
-
-	snprintf(xen_version, sizeof xen_version, "%d.%d%s",
-	    v ? v->xen_version_major : 0, v ? v->xen_version_minor : 0,
-	    v && v->xen_version_extra ? v->xen_version_extra : "");
-	json_object_object_add(g, "server", json_object_new_string("xenlightd"));
-	json_object_object_add(g, "version",
-	    json_object_new_string(PACKAGE_VERSION));
-	json_object_object_add(g, "protocol", json_object_new_int(PROTO_VERSION));
-	json_object_object_add(g, "hypervisor",
-	    json_object_new_string(daemon_hypervisor));
-	json_object_object_add(g, "xen_version",
-	    json_object_new_string(xen_version));
-	json_object_object_add(g, "access",
-	    json_object_new_string(read_only ? "read-only" : "full"));
-	json_object_object_add(g, "host", json_object_new_string(daemon_hostname));
-	json_object_object_add(msg, "greeting", g);
-	return msg;
-}
-
-/* Closing a socket that still has unread input makes the kernel send a
- * reset, which can destroy the error line we just sent: say goodbye with
- * a half-close, swallow what the client still sends, then close. */
-#define CONN_LINGER_SECONDS 2
 
 static void conn_linger_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -352,15 +426,16 @@ static void conn_linger_read(evutil_socket_t fd, short what, void *arg)
 	char scratch[65536];
 	ssize_t n;
 
-	if (what & EV_TIMEOUT) {
-		conn_close(c);
-		return;
-	}
 	do {
 		n = read(fd, scratch, sizeof scratch);
 	} while (n > 0);
 	if (n == 0 || (errno != EAGAIN && errno != EINTR))
 		conn_close(c);
+}
+
+static void conn_linger_over(evutil_socket_t fd, short what, void *arg)
+{
+	conn_close(arg);
 }
 
 static void conn_linger(struct conn *c)
@@ -371,10 +446,16 @@ static void conn_linger(struct conn *c)
 		return;
 	shutdown(c->fd, SHUT_WR);
 	event_del(c->read_event);
+	event_del(c->closed_event);
+	event_del(c->line_timer);
 	c->reading = false;
-	c->linger_timer = event_new(daemon_base, c->fd, EV_READ | EV_PERSIST,
+	/* the read event has no timeout of its own: a client trickling
+	 * bytes cannot push the end further away */
+	event_assign(c->read_event, daemon_base, c->fd, EV_READ | EV_PERSIST,
 	    conn_linger_read, c);
-	event_add(c->linger_timer, &tv);
+	event_add(c->read_event, NULL);
+	c->linger_timer = xcheck(evtimer_new(daemon_base, conn_linger_over, c));
+	evtimer_add(c->linger_timer, &tv);
 }
 
 static void conn_close(struct conn *c)
@@ -383,11 +464,12 @@ static void conn_close(struct conn *c)
 		/* let the owner of the callback forget c too */
 		c->drain_fn = NULL;
 	}
-	dispatch_conn_closed(c, &c->pending);
-	event_conn_closed(c);
+	server_callbacks->closed(c);
 	event_free(c->read_event);
 	event_free(c->write_event);
 	event_free(c->resume_event);
+	event_free(c->closed_event);
+	event_free(c->line_timer);
 	if (c->linger_timer != NULL)
 		event_free(c->linger_timer);
 	evbuffer_free(c->output);
@@ -396,16 +478,16 @@ static void conn_close(struct conn *c)
 	c->fd = -1;
 	TAILQ_REMOVE(&conns, c, entry);
 	conn_count--;
+	c->listener->count--;
 	log_debug("client %llu: closed", (unsigned long long)c->id);
 	free(c);
 }
 
-/* A client over --max-clients gets one error line, then is closed: never a
- * silent hang. */
-static void server_refuse(int fd)
+/* A client the daemon cannot take gets one error line, then is closed:
+ * never a silent hang. */
+static void server_refuse(int fd, const char *why)
 {
-	struct err *e = err_new(ERR_RESOURCE_LIMIT,
-	    "too many clients (limit %d)", options.max_clients);
+	struct err *e = err_new(ERR_RESOURCE_LIMIT, "%s", why);
 	json_object *reply = proto_reply_error(NULL, e);
 	size_t len;
 	const char *text = json_line_format(reply, &len);
@@ -422,57 +504,129 @@ static void server_refuse(int fd)
 	close(fd);
 }
 
+static unsigned server_count_uid(uid_t uid, const struct listener *l)
+{
+	unsigned n = 0;
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &conns, entry)
+		if (c->listener == l && c->peer.uid == uid)
+			n++;
+	return n;
+}
+
+/* Why a new client on l cannot be taken, or NULL.  The sockets have their
+ * own pools: the read-only one (mode 0666, any local user) can never use
+ * up the full-access socket's room, and one user cannot take all of it. */
+static const char *server_full(const struct listener *l,
+    const struct ucred *peer, char *why, size_t len)
+{
+	if (l->count >= (unsigned)l->limit) {
+		snprintf(why, len, "too many clients (limit %d)", l->limit);
+		return why;
+	}
+	if (l->read_only && peer->uid != 0 &&
+	    server_count_uid(peer->uid, l) >=
+	    (unsigned)options.max_ro_clients_per_uid) {
+		snprintf(why, len, "too many clients of uid %d on the "
+		    "read-only socket (limit %d)", (int)peer->uid,
+		    options.max_ro_clients_per_uid);
+		return why;
+	}
+	return NULL;
+}
+
+static void server_resume_listening(evutil_socket_t fd, short what,
+    void *arg)
+{
+	for (int i = 0; i < 2; i++)
+		if (listeners[i].event != NULL)
+			event_add(listeners[i].event, NULL);
+}
+
+/* accept() ran out of fds: the pending client hears why (the spare fd
+ * makes room for it), and the listeners rest a moment instead of spinning
+ * on a socket that stays readable. */
+static void server_out_of_fds(struct listener *l)
+{
+	struct timeval rest = { SERVER_BACKOFF_MS / 1000,
+		(SERVER_BACKOFF_MS % 1000) * 1000 };
+	int fd;
+
+	if (!fds_exhausted_logged)
+		log_error("out of file descriptors (%s): refusing clients until "
+		    "some close; raise LimitNOFILE or lower --max-clients",
+		    strerror(errno));
+	fds_exhausted_logged = true;
+	if (spare_fd >= 0) {
+		close(spare_fd);
+		spare_fd = -1;
+		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			server_refuse(fd, "the daemon is out of file "
+			    "descriptors");
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	for (int i = 0; i < 2; i++)
+		if (listeners[i].event != NULL)
+			event_del(listeners[i].event);
+	evtimer_add(backoff_timer, &rest);
+}
+
 static void server_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct listener *l = arg;
 
 	for (int i = 0; i < 64; i++) {
 		struct conn *c;
-		socklen_t len;
-		json_object *greeting;
+		struct ucred peer;
+		socklen_t len = sizeof peer;
+		char why[128];
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR &&
+			if (errno == EMFILE || errno == ENFILE)
+				server_out_of_fds(l);
+			else if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
 				log_warning("accept on %s: %s", l->path,
 				    strerror(errno));
 			return;
 		}
-		if (conn_count >= (unsigned)options.max_clients) {
-			log_notice("refusing a client on %s: %u clients",
-			    l->path, conn_count);
-			server_refuse(fd);
+		fds_exhausted_logged = false;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0)
+			peer.uid = (uid_t)-1;
+		if (server_full(l, &peer, why, sizeof why) != NULL) {
+			log_notice("refusing a client on %s (uid %d): %s",
+			    l->path, (int)peer.uid, why);
+			server_refuse(fd, why);
 			continue;
 		}
-		c = calloc(1, sizeof *c);
-		if (c == NULL)
-			abort();
+		c = xcalloc(1, sizeof *c);
 		c->id = conn_next_id++;
 		c->fd = fd;
+		c->listener = l;
 		c->read_only = l->read_only;
-		len = sizeof c->peer;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0)
-			c->peer.uid = (uid_t)-1;
-		TAILQ_INIT(&c->pending);
+		c->peer = peer;
 		line_reader_init(&c->reader, options.max_line);
-		c->output = evbuffer_new();
-		c->read_event = event_new(daemon_base, fd, EV_READ | EV_PERSIST,
-		    conn_readable, c);
-		c->write_event = event_new(daemon_base, fd, EV_WRITE,
-		    conn_writable, c);
-		c->resume_event = event_new(daemon_base, -1, 0, conn_resume, c);
-		if (c->output == NULL || c->read_event == NULL ||
-		    c->write_event == NULL || c->resume_event == NULL)
-			abort();
+		c->output = xcheck(evbuffer_new());
+		c->read_event = xcheck(event_new(daemon_base, fd,
+		    EV_READ | EV_PERSIST, conn_readable, c));
+		c->write_event = xcheck(event_new(daemon_base, fd, EV_WRITE,
+		    conn_writable, c));
+		c->resume_event = xcheck(event_new(daemon_base, -1, 0,
+		    conn_resume, c));
+		c->closed_event = xcheck(event_new(daemon_base, fd,
+		    EV_CLOSED | EV_PERSIST, conn_peer_closed, c));
+		c->line_timer = xcheck(evtimer_new(daemon_base,
+		    conn_line_too_slow, c));
 		TAILQ_INSERT_TAIL(&conns, c, entry);
 		conn_count++;
+		l->count++;
 		log_debug("client %llu: connected on %s (uid %d, pid %d)",
 		    (unsigned long long)c->id, l->path, (int)c->peer.uid,
 		    (int)c->peer.pid);
-		greeting = server_greeting(c->read_only);
-		conn_send(c, greeting);
-		json_object_put(greeting);
+		server_callbacks->accepted(c);
 		conn_update_reading(c);
 	}
 }
@@ -480,11 +634,52 @@ static void server_accept(evutil_socket_t lfd, short what, void *arg)
 /* ------------------------------------------------------------------------
  * Listeners */
 
+static int server_watch(struct listener *l)
+{
+	l->event = event_new(daemon_base, l->fd, EV_READ | EV_PERSIST,
+	    server_accept, l);
+	if (l->event == NULL || event_add(l->event, NULL) < 0) {
+		close(l->fd);
+		l->fd = -1;
+		return -1;
+	}
+	log_info("listening on %s (%s%s)", l->path,
+	    l->read_only ? "read-only" : "full access",
+	    l->adopted ? ", passed by systemd" : "");
+	return 0;
+}
+
+/* Serves a socket that socket activation passed: systemd created the file
+ * with the unit's SocketMode=/SocketGroup= and keeps listening when the
+ * daemon stops, so the daemon never unlinks, rebinds or chmods it. */
+static bool server_adopt(struct listener *l, gid_t group)
+{
+	const char *path;
+	int fd = systemd_listen_take(l->read_only ? SYSTEMD_FDNAME_READ_ONLY :
+	    SYSTEMD_FDNAME_FULL, &path);
+
+	if (fd < 0)
+		return false;
+	if (strcmp(path, l->path) != 0)
+		log_notice("systemd passed %s for %s: serving on it", path,
+		    l->path);
+	if (group != (gid_t)-1)
+		log_warning("--group is not applied to %s, which systemd "
+		    "passed: set SocketGroup= and SocketMode=0660 in the "
+		    "socket unit", path);
+	l->path = path;
+	l->fd = fd;
+	l->adopted = true;
+	return true;
+}
+
 static int server_listen_one(struct listener *l, mode_t mode, gid_t group)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd;
 
+	if (server_adopt(l, group))
+		return server_watch(l);
 	if (strlen(l->path) >= sizeof sun.sun_path) {
 		log_critical("socket path too long: %s", l->path);
 		return -1;
@@ -507,23 +702,21 @@ static int server_listen_one(struct listener *l, mode_t mode, gid_t group)
 		return -1;
 	}
 	l->fd = fd;
-	l->event = event_new(daemon_base, fd, EV_READ | EV_PERSIST,
-	    server_accept, l);
-	if (l->event == NULL || event_add(l->event, NULL) < 0) {
-		close(fd);
-		return -1;
-	}
-	log_info("listening on %s (%s)", l->path,
-	    l->read_only ? "read-only" : "full access");
-	return 0;
+	return server_watch(l);
 }
 
-int server_listen(void)
+int server_listen(const struct server_callbacks *callbacks)
 {
 	bool grouped = options.group != NULL;
 
-	listeners[0] = (struct listener){ options.socket_path, false, -1, NULL };
-	listeners[1] = (struct listener){ options.ro_socket_path, true, -1, NULL };
+	server_callbacks = callbacks;
+	listeners[0] = (struct listener){ options.socket_path, false, -1, NULL,
+		0, options.max_clients, false };
+	listeners[1] = (struct listener){ options.ro_socket_path, true, -1, NULL,
+		0, options.max_ro_clients, false };
+	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	backoff_timer = xcheck(evtimer_new(daemon_base,
+	    server_resume_listening, NULL));
 	if (server_listen_one(&listeners[0], grouped ? 0660 : 0600,
 	    grouped ? options.group_id : (gid_t)-1) < 0)
 		return -1;
@@ -543,8 +736,15 @@ void server_stop_listening(void)
 		l->event = NULL;
 		close(l->fd);
 		l->fd = -1;
-		unlink(l->path);
+		if (!l->adopted)
+			unlink(l->path);
 	}
+	if (backoff_timer != NULL)
+		event_free(backoff_timer);
+	backoff_timer = NULL;
+	if (spare_fd >= 0)
+		close(spare_fd);
+	spare_fd = -1;
 }
 
 void server_close_all(void)

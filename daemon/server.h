@@ -1,5 +1,6 @@
 /* The listening sockets and client connections: framing, limits,
- * back-pressure, peer credentials.  Knows nothing of commands. */
+ * back-pressure, peer credentials.  A transport: it knows nothing of
+ * commands, and hands what arrives to the callbacks its owner gave it. */
 #ifndef DAEMON_SERVER_H
 #define DAEMON_SERVER_H
 
@@ -10,9 +11,20 @@
 #include <json-c/json.h>
 
 struct conn;
-struct request_list;
 
-int server_listen(void);
+struct server_callbacks {
+	/* A new client: the first line it gets (the greeting) goes now. */
+	void (*accepted)(struct conn *c);
+	/* One complete line (without its newline). */
+	void (*line)(struct conn *c, const char *line, size_t len);
+	/* The client is gone for good while its requests wait (nobody will
+	 * read their replies); c stays until its input is consumed. */
+	void (*hung_up)(struct conn *c);
+	/* The connection is gone: forget c. */
+	void (*closed)(struct conn *c);
+};
+
+int server_listen(const struct server_callbacks *callbacks);
 /* Stops accepting and removes the socket files. */
 void server_stop_listening(void);
 /* Flushes what can be flushed without blocking, then closes every client. */
@@ -32,11 +44,15 @@ bool conn_is_read_only(const struct conn *c);
 uint64_t conn_id(const struct conn *c);
 uid_t conn_peer_uid(const struct conn *c);
 pid_t conn_peer_pid(const struct conn *c);
-/* The requests of c that have no reply yet (the dispatcher's list). */
-struct request_list *conn_pending(struct conn *c);
-/* The dispatcher counts requests in flight, for --max-inflight. */
-void conn_request_started(struct conn *c);
-void conn_request_done(struct conn *c);
+/* The owner's own state for c. */
+void conn_set_data(struct conn *c, void *data);
+void *conn_data(const struct conn *c);
+/* The owner counts requests in flight (and the bytes of their lines), for
+ * --max-inflight and --max-inflight-bytes. */
+void conn_request_started(struct conn *c, size_t bytes);
+void conn_request_done(struct conn *c, size_t bytes);
+/* The client has gone for good (not merely half-closed). */
+bool conn_is_hung_up(const struct conn *c);
 /* fn(c, arg) is called once, when c's queued output drops below low bytes. */
 void conn_notify_drained(struct conn *c, size_t low,
     void (*fn)(struct conn *, void *), void *arg);

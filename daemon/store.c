@@ -12,12 +12,12 @@
 
 #include "daemon/daemon.h"
 #include "daemon/domain-config.h"
-#include "daemon/domain.h"
 #include "daemon/fileio.h"
 #include "daemon/fsutil.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
 #include "proto/json-line.h"
+#include "proto/mem.h"
 #include "proto/schema.h"
 
 #define DEFINITION_MAX (16 * 1024 * 1024)
@@ -31,8 +31,7 @@ static char *store_path(const char *fmt, ...)
 	char *path;
 
 	va_start(ap, fmt);
-	if (vasprintf(&path, fmt, ap) < 0)
-		abort();
+	path = xvformat(fmt, ap);
 	va_end(ap);
 	return path;
 }
@@ -146,9 +145,7 @@ static libxl_domain_config *store_record_config(const char *path,
 		log_error("%s: not %s; %s", path, what, fate);
 		return NULL;
 	}
-	dc = malloc(sizeof *dc);
-	if (dc == NULL)
-		abort();
+	dc = xmalloc(sizeof *dc);
 	libxl_domain_config_init(dc);
 	e = domain_config_from_json_object(daemon_ctx, config, dc);
 	if (e != NULL) {
@@ -236,67 +233,81 @@ static void store_write_done(void *arg)
 	free(w);
 }
 
-static char *store_definition_path(const struct domain *d)
+static char *store_definition_path(const char *uuid_text)
 {
-	return store_path("%s/domains/%s.json", options.statedir, d->uuid_text);
+	return store_path("%s/domains/%s.json", options.statedir, uuid_text);
 }
 
-void store_save_definition(struct domain *d, store_done_fn *done, void *arg)
+/* The configuration as a JSON object (NULL with *e when it cannot be). */
+static json_object *store_config_json(const libxl_domain_config *config,
+    struct err **e)
 {
-	struct store_write *w = calloc(1, sizeof *w);
-	json_object *obj = json_object_new_object(), *config = NULL;
-	char *config_text;
-	struct err *e = NULL;
-	const char *text;
+	char *text = domain_config_to_json_line(daemon_ctx,
+	    (libxl_domain_config *)config);
+	json_object *obj = NULL;
 
-	if (w == NULL)
-		abort();
-	config_text = domain_config_to_json_line(daemon_ctx, d->config);
-	if (config_text != NULL)
-		config = json_line_parse(config_text, strlen(config_text), &e);
-	free(config_text);
-	if (config == NULL) {
-		if (e == NULL)
-			e = err_new(ERR_INTERNAL, "cannot serialise the config");
-		json_object_put(obj);
-		free(w);
+	if (text != NULL)
+		obj = json_line_parse(text, strlen(text), e);
+	else
+		*e = err_new(ERR_INTERNAL, "cannot serialise the config");
+	free(text);
+	return obj;
+}
+
+static void store_submit(char *path, char *text, store_done_fn *done,
+    void *arg)
+{
+	struct store_write *w = xcalloc(1, sizeof *w);
+
+	w->path = path;
+	w->text = text;
+	w->len = text != NULL ? strlen(text) : 0;
+	w->done = done;
+	w->arg = arg;
+	fileio_submit(store_write_work, store_write_done, w);
+}
+
+void store_save_definition(const char *uuid_text, const char *name,
+    bool autostart, const libxl_domain_config *config, store_done_fn *done,
+    void *arg)
+{
+	json_object *obj, *config_obj;
+	struct err *e = NULL;
+
+	config_obj = store_config_json(config, &e);
+	if (config_obj == NULL) {
 		done(arg, e);
 		return;
 	}
-	json_object_object_add(obj, "name", json_object_new_string(d->name));
-	json_object_object_add(obj, "uuid", json_object_new_string(d->uuid_text));
+	obj = json_object_new_object();
+	json_object_object_add(obj, "name", json_object_new_string(name));
+	json_object_object_add(obj, "uuid", json_object_new_string(uuid_text));
 	json_object_object_add(obj, "autostart",
-	    json_object_new_boolean(d->autostart));
-	json_object_object_add(obj, "config", config);
-	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	w->text = strdup(text);
-	w->len = strlen(w->text);
-	w->path = store_definition_path(d);
-	w->done = done;
-	w->arg = arg;
+	    json_object_new_boolean(autostart));
+	json_object_object_add(obj, "config", config_obj);
+	store_submit(store_definition_path(uuid_text),
+	    xstrdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_NOSLASHESCAPE)), done, arg);
 	json_object_put(obj);
-	fileio_submit(store_write_work, store_write_done, w);
 }
 
-void store_remove_definition(struct domain *d, store_done_fn *done, void *arg)
+void store_remove_definition(const char *uuid_text, store_done_fn *done,
+    void *arg)
 {
-	struct store_write *w = calloc(1, sizeof *w);
-
-	if (w == NULL)
-		abort();
-	w->path = store_definition_path(d);
-	w->done = done;
-	w->arg = arg;
-	fileio_submit(store_write_work, store_write_done, w);
+	store_submit(store_definition_path(uuid_text), NULL, done, arg);
 }
 
-char *store_managed_save_path(const struct domain *d)
+void store_remove_file(const char *path, store_done_fn *done, void *arg)
 {
-	return store_path("%s/save/%s.save", options.statedir, d->uuid_text);
+	store_submit(xstrdup(path), NULL, done, arg);
 }
 
-char *store_dump_path(const struct domain *d)
+char *store_managed_save_path(const char *uuid_text)
+{
+	return store_path("%s/save/%s.save", options.statedir, uuid_text);
+}
+
+char *store_dump_path(const char *name)
 {
 	char stamp[32];
 	time_t now = time(NULL);
@@ -304,45 +315,43 @@ char *store_dump_path(const struct domain *d)
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	return store_path("%s/dump/%s-%s.core", options.statedir, d->name,
-	    stamp);
+	return store_path("%s/dump/%s-%s.core", options.statedir, name, stamp);
 }
 
 /* ------------------------------------------------------------------------
  * Transient domains.  Runtime state, like the journal below: renamed into
  * place without fsync. */
 
-static char *store_transient_path(const struct domain *d)
+static char *store_transient_path(const char *uuid_text)
 {
-	return store_path("%s/domains/%s.json", options.rundir, d->uuid_text);
+	return store_path("%s/domains/%s.json", options.rundir, uuid_text);
 }
 
-void store_transient_write(struct domain *d)
+void store_transient_write(const char *uuid_text, const char *name,
+    const libxl_domain_config *config)
 {
-	char *config_text, *path;
-	json_object *obj, *config;
+	json_object *obj, *config_obj;
 	struct err *e = NULL;
 	const char *text;
+	char *path;
 	size_t len;
 	int rc;
 
-	if (d->config == NULL)
+	if (config == NULL)
 		return;
-	config_text = domain_config_to_json_line(daemon_ctx, d->config);
-	config = config_text ? json_line_parse(config_text, strlen(config_text),
-	    &e) : NULL;
-	free(config_text);
-	if (config == NULL) {
-		log_error("domain %s: cannot record its configuration", d->name);
+	config_obj = store_config_json(config, &e);
+	if (config_obj == NULL) {
+		log_error("domain %s: cannot record its configuration: %s",
+		    name, e->desc);
 		err_free(e);
 		return;
 	}
 	obj = json_object_new_object();
-	json_object_object_add(obj, "name", json_object_new_string(d->name));
-	json_object_object_add(obj, "uuid", json_object_new_string(d->uuid_text));
-	json_object_object_add(obj, "config", config);
+	json_object_object_add(obj, "name", json_object_new_string(name));
+	json_object_object_add(obj, "uuid", json_object_new_string(uuid_text));
+	json_object_object_add(obj, "config", config_obj);
 	text = json_line_format(obj, &len);
-	path = store_transient_path(d);
+	path = store_transient_path(uuid_text);
 	rc = fsutil_atomic_write(path, text, len, 0600, false);
 	if (rc < 0)
 		log_error("cannot write %s: %s", path, strerror(-rc));
@@ -350,9 +359,9 @@ void store_transient_write(struct domain *d)
 	json_object_put(obj);
 }
 
-void store_transient_remove(struct domain *d)
+void store_transient_remove(const char *uuid_text)
 {
-	char *path = store_transient_path(d);
+	char *path = store_transient_path(uuid_text);
 
 	if (unlink(path) < 0 && errno != ENOENT)
 		log_error("cannot remove %s: %s", path, strerror(errno));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "proto/err.h"
+#include "proto/mem.h"
 
 static const char *const err_class_names[ERR_CLASS_COUNT] = {
 	[ERR_INVALID_MESSAGE] = "InvalidMessage",
@@ -22,21 +23,49 @@ static const char *const err_class_names[ERR_CLASS_COUNT] = {
 	[ERR_HYPERVISOR] = "HypervisorError",
 	[ERR_IO] = "IOError",
 	[ERR_RESOURCE_LIMIT] = "ResourceLimit",
+	[ERR_LEASE_CONFLICT] = "LeaseConflict",
 	[ERR_INTERNAL] = "Internal",
 };
 
 struct err *err_new(enum err_class class, const char *fmt, ...)
 {
-	struct err *e = calloc(1, sizeof *e);
+	struct err *e = xcalloc(1, sizeof *e);
 	va_list ap;
 
-	if (e == NULL)
-		abort();
 	e->class = class;
 	va_start(ap, fmt);
-	if (vasprintf(&e->desc, fmt, ap) < 0)
-		abort();
+	e->desc = xvformat(fmt, ap);
 	va_end(ap);
+	return e;
+}
+
+struct err *err_append(struct err *e, const char *fmt, ...)
+{
+	char *note, *desc;
+	va_list ap;
+
+	va_start(ap, fmt);
+	note = xvformat(fmt, ap);
+	va_end(ap);
+	xasprintf(&desc, "%s; %s", e->desc, note);
+	free(note);
+	free(e->desc);
+	e->desc = desc;
+	return e;
+}
+
+struct err *err_prefix(struct err *e, const char *fmt, ...)
+{
+	char *context, *desc;
+	va_list ap;
+
+	va_start(ap, fmt);
+	context = xvformat(fmt, ap);
+	va_end(ap);
+	xasprintf(&desc, "%s: %s", context, e->desc);
+	free(context);
+	free(e->desc);
+	e->desc = desc;
 	return e;
 }
 

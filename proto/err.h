@@ -22,6 +22,7 @@ enum err_class {
 	ERR_HYPERVISOR,
 	ERR_IO,
 	ERR_RESOURCE_LIMIT,
+	ERR_LEASE_CONFLICT,
 	ERR_INTERNAL,
 	ERR_CLASS_COUNT
 };
@@ -37,6 +38,13 @@ struct err *err_new(enum err_class class, const char *fmt, ...)
 /* Adds data[key] = value (takes the reference to value). Returns e. */
 struct err *err_add_data(struct err *e, const char *key, json_object *value);
 struct err *err_copy(const struct err *e);
+/* Adds "; <note>" to e's description (what a clean-up did or found).
+ * Returns e. */
+struct err *err_append(struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Puts "<context>: " in front of e's description.  Returns e. */
+struct err *err_prefix(struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void err_free(struct err *e);
 
 const char *err_class_name(enum err_class class);

@@ -3,9 +3,13 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+# systemd: systemd-socket-activate and systemd.pc (the unit directory);
+# tests/pkg/install-deps.sh adds what the package test needs
 apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config git ca-certificates \
 	libxen-dev libevent-dev libjson-c-dev libyajl-dev libbsd-dev uthash-dev \
-	libcriterion-dev \
+	libmd-dev libsanlock-dev sanlock \
+	libsystemd-dev libcriterion-dev bash-completion \
+	systemd \
 	valgrind clang libclang-rt-14-dev \
 	procps psmisc file binutils

@@ -4,8 +4,11 @@
 #   2. the same under AddressSanitizer + UBSan               build-asan/
 #   3. the functional tests with the daemon under valgrind
 #   4. the fuzzers, briefly                                   make fuzz-run
-#   5. real Xen 4.17 under QEMU, end to end                   make check-xen
-# XENLIGHTD_SKIP="asan valgrind fuzz xen" leaves stages out (for a quick
+#   5. the Debian packages: built, lintian, installed in a chroot and run
+#                                                   tests/pkg/check-packages.sh
+#   6. real Xen 4.17 under QEMU, end to end                   make check-xen
+#   7. disk leases with two sanlock "hosts" (minutes)         make check-sanlock
+# XENLIGHTD_SKIP="asan valgrind fuzz pkg xen sanlock" leaves stages out (for a quick
 # local run; CI runs everything).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,8 +41,17 @@ if ! skipped fuzz; then
 	make -C "$top/build" fuzz-run FUZZ_SECONDS=${FUZZ_SECONDS:-30} || fail "fuzzers"
 fi
 
+stage "Debian packages"
+if ! skipped pkg; then
+	"$top/tests/pkg/check-packages.sh" || fail "tests/pkg/check-packages.sh"
+fi
+
 stage "real Xen under QEMU"
 if ! skipped xen; then
 	make -C "$top/build" check-xen || fail "check-xen"
+fi
+stage "disk leases: two hosts, lockspace and sanlock"
+if ! skipped sanlock; then
+	make -C "$top/build" check-sanlock || fail "check-sanlock"
 fi
 stage "all tests passed"

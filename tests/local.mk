@@ -4,6 +4,7 @@ include tests/unit/local.mk
 include tests/func/local.mk
 include tests/fuzz/local.mk
 include tests/xen/local.mk
+include tests/sanlock/local.mk
 
 EXTRA_DIST += tests/lsan.supp tests/check-sim-symbols.sh
 

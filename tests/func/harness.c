@@ -28,9 +28,7 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *xasprintf(const char *fmt, ...)
+char *test_format(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -51,8 +49,8 @@ static const char *builddir(void)
 
 static void dut_spawn(struct dut *d)
 {
-	char *daemon = xasprintf("%s/daemon/xenlightd", builddir());
-	char *simlib = xasprintf("%s/sim/.libs/libxenlight-sim.so", builddir());
+	char *daemon = test_format("%s/daemon/xenlightd", builddir());
+	char *simlib = test_format("%s/sim/.libs/libxenlight-sim.so", builddir());
 	const char *wrapper = getenv("XENLIGHTD_TEST_WRAPPER");
 	char *argv[64];
 	int argc = 0;
@@ -69,6 +67,7 @@ static void dut_spawn(struct dut *d)
 	argv[argc++] = daemon;
 	argv[argc++] = "--foreground";
 	argv[argc++] = "--sim";
+	argv[argc++] = "--no-config";	/* never the machine's /etc file */
 	argv[argc++] = "--rundir";
 	argv[argc++] = d->rundir;
 	argv[argc++] = "--statedir";
@@ -125,27 +124,46 @@ static void dut_spawn(struct dut *d)
 	}
 }
 
-struct dut *dut_start(const char *first_option, ...)
+static struct dut *dut_new_v(const char *first_option, va_list ap)
 {
 	struct dut *d = calloc(1, sizeof *d);
 	char template[] = "/tmp/xenlightd-test-XXXXXX";
 	const char *option;
-	va_list ap;
 
 	cr_assert_not_null(mkdtemp(template));
 	d->dir = strdup(template);
-	d->rundir = xasprintf("%s/run", d->dir);
-	d->statedir = xasprintf("%s/state", d->dir);
-	d->socket = xasprintf("%s/xenlightd.sock", d->rundir);
-	d->ro_socket = xasprintf("%s/xenlightd-ro.sock", d->rundir);
-	d->sim_socket = xasprintf("%s/sim.sock", d->rundir);
-	d->log = xasprintf("%s/xenlightd.log", d->dir);
-	va_start(ap, first_option);
+	d->rundir = test_format("%s/run", d->dir);
+	d->statedir = test_format("%s/state", d->dir);
+	d->socket = test_format("%s/xenlightd.sock", d->rundir);
+	d->ro_socket = test_format("%s/xenlightd-ro.sock", d->rundir);
+	d->sim_socket = test_format("%s/sim.sock", d->rundir);
+	d->log = test_format("%s/xenlightd.log", d->dir);
 	for (option = first_option; option != NULL;
 	    option = va_arg(ap, const char *)) {
 		cr_assert_lt(d->nextra, 16);
 		d->extra[d->nextra++] = strdup(option);
 	}
+	return d;
+}
+
+struct dut *dut_new(const char *first_option, ...)
+{
+	struct dut *d;
+	va_list ap;
+
+	va_start(ap, first_option);
+	d = dut_new_v(first_option, ap);
+	va_end(ap);
+	return d;
+}
+
+struct dut *dut_start(const char *first_option, ...)
+{
+	struct dut *d;
+	va_list ap;
+
+	va_start(ap, first_option);
+	d = dut_new_v(first_option, ap);
 	va_end(ap);
 	dut_spawn(d);
 	return d;
@@ -195,7 +213,7 @@ static void remove_tree(const char *path)
 
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		child = xasprintf("%s/%s", path, e->d_name);
+		child = test_format("%s/%s", path, e->d_name);
 		remove_tree(child);
 		free(child);
 	}
@@ -370,7 +388,7 @@ bool json_flag(json_object *obj, const char *key)
 
 char *xl_config_text(const char *name, int memory_mib)
 {
-	return xasprintf("name = \"%s\"\ntype = \"pv\"\n"
+	return test_format("name = \"%s\"\ntype = \"pv\"\n"
 	    "kernel = \"/boot/vmlinuz-sim\"\nmemory = %d\nvcpus = 1\n",
 	    name, memory_mib);
 }
@@ -445,7 +463,7 @@ json_object *wait_job(struct xlctl *c, int64_t job, int timeout_ms)
 
 int process_fd_count(pid_t pid)
 {
-	char *path = xasprintf("/proc/%d/fd", (int)pid);
+	char *path = test_format("/proc/%d/fd", (int)pid);
 	DIR *dir = opendir(path);
 	struct dirent *e;
 	int n = 0;
@@ -563,7 +581,7 @@ json_object *job_info(struct xlctl *c, int64_t job)
 
 long process_rss_kib(pid_t pid)
 {
-	char *path = xasprintf("/proc/%d/status", (int)pid), line[256];
+	char *path = test_format("/proc/%d/status", (int)pid), line[256];
 	FILE *f = fopen(path, "r");
 	long rss = -1;
 

@@ -25,6 +25,9 @@ struct dut {
 /* Starts xenlightd --sim with the given extra options (NULL-terminated)
  * and waits until it serves.  Fails the test on any problem. */
 struct dut *dut_start(const char *first_option, ...);
+/* The same without starting it: the directories are made, the daemon
+ * starts with dut_restart. */
+struct dut *dut_new(const char *first_option, ...);
 /* Starts it again on the same directories (after dut_kill / dut_stop). */
 void dut_restart(struct dut *d);
 /* SIGTERM; asserts a clean exit (status 0). */
@@ -84,6 +87,9 @@ int64_t call_detached(struct xlctl *c, const char *execute,
 json_object *job_info(struct xlctl *c, int64_t job);
 /* Resident memory of a process in KiB. */
 long process_rss_kib(pid_t pid);
+
+/* asprintf that aborts instead of failing. */
+char *test_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Milliseconds of a monotonic clock. */
 int64_t now_ms(void);

@@ -10,7 +10,8 @@ tests_func_libharness_la_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAG
 
 FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-lifecycle tests/func/test-events tests/func/test-save \
-	tests/func/test-recovery tests/func/test-build
+	tests/func/test-recovery tests/func/test-build tests/func/test-upgrade \
+	tests/func/test-limits tests/func/test-systemd
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
@@ -35,6 +36,18 @@ tests_func_test_recovery_LDADD = $(FUNC_LDADD)
 tests_func_test_build_SOURCES = tests/func/test-build.c
 tests_func_test_build_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_build_LDADD = $(FUNC_LDADD)
+tests_func_test_upgrade_SOURCES = tests/func/test-upgrade.c
+tests_func_test_upgrade_CFLAGS = $(FUNC_CFLAGS) \
+	-DFIXTURE_DIR='"$(abs_top_srcdir)/tests/func/fixtures"'
+tests_func_test_upgrade_LDADD = $(FUNC_LDADD)
+EXTRA_DIST += tests/func/fixtures
+tests_func_test_limits_SOURCES = tests/func/test-limits.c
+tests_func_test_limits_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_limits_LDADD = $(FUNC_LDADD)
+# the daemon under systemd-socket-activate and a test NOTIFY_SOCKET
+tests_func_test_systemd_SOURCES = tests/func/test-systemd.c
+tests_func_test_systemd_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_systemd_LDADD = $(FUNC_LDADD)
 tests_func_test_events_SOURCES = tests/func/test-events.c
 tests_func_test_events_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_events_LDADD = $(FUNC_LDADD)

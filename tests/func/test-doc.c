@@ -2,7 +2,9 @@
  * command the daemon serves (as query-commands reports it: heading, kind,
  * access, every argument with its type and whether it is required), every
  * event the daemon's sources emit and every error class; doc/xenlightd.8
- * documents every option of `xenlightd --help`.  A command, argument,
+ * documents every option of `xenlightd --help`, and doc/xenlightd.conf
+ * shows every option that is a configuration key, at its default, with
+ * values the daemon accepts.  A command, argument,
  * event, error class or option added without documentation fails here, and
  * so does documentation of something the daemon does not serve.  The
  * conventions checked are stated at the top of doc/protocol.md. */
@@ -14,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <criterion/criterion.h>
 
 #include "proto/err.h"
@@ -307,12 +311,12 @@ static void names_free(struct names *names)
 }
 
 /* Quoted upper-case names from each call of the event functions up to the
- * end of its statement: event_emit("X", ...), event_emit_domain(cond ?
+ * end of its statement: event_emit("X", ...), domain_emit(d, cond ?
  * "X" : "Y", ...), proto_event_new("X", ...). */
 static void scan_events(const char *text, struct names *names)
 {
 	static const char *const calls[] = {
-		"event_emit(", "event_emit_domain(", "proto_event_new(", NULL
+		"event_emit(", "domain_emit(", "proto_event_new(", NULL
 	};
 
 	for (int k = 0; calls[k] != NULL; k++) {
@@ -420,34 +424,86 @@ Test(doc, protocol_documents_every_error_class)
 }
 
 /* ------------------------------------------------------------------------
- * The man page: every long option of --help. */
+ * The options of --help: the man page documents each, and the example
+ * configuration file shows each that is a key with its default. */
 
-Test(doc, man_page_documents_every_option)
+/* Options that are not keys of a configuration file. */
+static const char *const command_line_only[] = {
+	"help", "version", "no-config", NULL
+};
+
+/* The output of `xenlightd --help` of the build under test. */
+static char *help_text(void)
 {
 	const char *builddir = getenv("XENLIGHTD_BUILDDIR");
-	char *command, *page, line[512];
-	struct names options = { .n = 0 };
-	FILE *help;
+	char *command, *text = NULL;
+	size_t len = 0;
+	FILE *help, *out;
+	char line[512];
 
 	cr_assert_not_null(builddir, "XENLIGHTD_BUILDDIR is not set");
 	command = xsprintf("'%s/daemon/xenlightd' --help", builddir);
 	help = popen(command, "r");
 	cr_assert_not_null(help);
-	while (fgets(line, sizeof line, help) != NULL) {
-		for (char *p = line; (p = strstr(p, "--")) != NULL; ) {
-			size_t len = 0;
-
-			p += 2;
-			while (islower((unsigned char)p[len]) || p[len] == '-')
-				len++;
-			if (len > 0)
-				names_add(&options, p, len);
-			p += len;
-		}
-	}
+	out = open_memstream(&text, &len);
+	cr_assert_not_null(out);
+	while (fgets(line, sizeof line, help) != NULL)
+		fputs(line, out);
+	fclose(out);
 	cr_assert_eq(pclose(help), 0, "%s failed", command);
-	cr_assert_gt(options.n, 15, "--help lists only %zu options",
-	    options.n);
+	free(command);
+	return text;
+}
+
+/* Every "--name" in the help text. */
+static void help_options(const char *text, struct names *options)
+{
+	for (const char *p = text; (p = strstr(p, "--")) != NULL; ) {
+		size_t len = 0;
+
+		p += 2;
+		while (islower((unsigned char)p[len]) || p[len] == '-')
+			len++;
+		if (len > 0)
+			names_add(options, p, len);
+		p += len;
+	}
+	cr_assert_gt(options->n, 15, "--help lists only %zu options",
+	    options->n);
+}
+
+/* The "[default]" at the end of the line that introduces --name, if it is
+ * a literal value (not "RUNDIR/..."); NULL otherwise. */
+static char *help_default(const char *text, const char *name)
+{
+	char *needle = xsprintf("--%s ", name), *value = NULL;
+	const char *at = strstr(text, needle), *end, *open;
+
+	free(needle);
+	if (at == NULL)
+		return NULL;
+	end = strchr(at, '\n');
+	if (end == NULL || end == at || end[-1] != ']')
+		return NULL;
+	for (open = end - 1; open > at && *open != '['; open--)
+		;
+	if (*open != '[')
+		return NULL;
+	value = strndup(open + 1, (size_t)(end - 1 - open - 1));
+	for (const char *c = value; *c != '\0'; c++)
+		if (isupper((unsigned char)*c)) {
+			free(value);
+			return NULL;
+		}
+	return value;
+}
+
+Test(doc, man_page_documents_every_option)
+{
+	struct names options = { .n = 0 };
+	char *help = help_text(), *page;
+
+	help_options(help, &options);
 	page = read_source("doc/xenlightd.8");
 	for (size_t i = 0; i < options.n; i++) {
 		/* groff spells "--max-line" as "\-\-max\-line" */
@@ -465,6 +521,116 @@ Test(doc, man_page_documents_every_option)
 		    "doc/xenlightd.8 does not document --%s", options.name[i]);
 	}
 	free(page);
-	free(command);
+	free(help);
 	names_free(&options);
+}
+
+/* The settings of doc/xenlightd.conf: "#key = value" lines (explanations
+ * are "# text"), keys with dashes. */
+struct setting {
+	char key[64];
+	char value[256];
+};
+
+static size_t example_settings(struct setting *settings, size_t max)
+{
+	char *text = read_source("doc/xenlightd.conf"), *line, *save = NULL;
+	size_t n = 0;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		struct setting s;
+		int end = 0;
+
+		memset(&s, 0, sizeof s);
+		if (sscanf(line, "#%63[a-z0-9_-] =%n", s.key, &end) != 1 ||
+		    end == 0)
+			continue;
+		snprintf(s.value, sizeof s.value, "%s", line + end +
+		    strspn(line + end, " \t"));
+		for (char *c = s.key; *c != '\0'; c++)
+			if (*c == '_')
+				*c = '-';
+		cr_assert_lt(n, max);
+		settings[n++] = s;
+	}
+	free(text);
+	cr_assert_gt(n, 15, "doc/xenlightd.conf shows only %zu settings", n);
+	return n;
+}
+
+static bool is_command_line_only(const char *name)
+{
+	for (int i = 0; command_line_only[i] != NULL; i++)
+		if (strcmp(command_line_only[i], name) == 0)
+			return true;
+	return false;
+}
+
+Test(doc, example_config_shows_every_option_at_its_default)
+{
+	struct names options = { .n = 0 };
+	struct setting settings[256];
+	char *help = help_text();
+	size_t n = example_settings(settings, 256);
+
+	help_options(help, &options);
+	for (size_t i = 0; i < options.n; i++) {
+		const char *name = options.name[i];
+		const struct setting *found = NULL;
+		char *dflt;
+
+		for (size_t j = 0; j < n && found == NULL; j++)
+			if (strcmp(settings[j].key, name) == 0)
+				found = &settings[j];
+		if (is_command_line_only(name)) {
+			cr_expect_null(found, "doc/xenlightd.conf shows %s, "
+			    "which is not a configuration key", name);
+			continue;
+		}
+		cr_expect_not_null(found, "doc/xenlightd.conf does not show "
+		    "--%s (as \"#%s = DEFAULT\")", name, name);
+		dflt = help_default(help, name);
+		if (found != NULL && dflt != NULL)
+			cr_expect_str_eq(found->value, dflt, "doc/xenlightd.conf "
+			    "shows %s = %s, --help says the default is %s",
+			    name, found->value, dflt);
+		free(dflt);
+	}
+	for (size_t j = 0; j < n; j++)
+		cr_expect(names_has(&options, settings[j].key),
+		    "doc/xenlightd.conf shows '%s', which is not an option of "
+		    "--help", settings[j].key);
+	free(help);
+	names_free(&options);
+}
+
+/* Every value the example shows is one the daemon accepts: the settings,
+ * uncommented, are read without complaint. */
+Test(doc, example_config_values_are_accepted)
+{
+	const char *builddir = getenv("XENLIGHTD_BUILDDIR");
+	struct setting settings[256];
+	size_t n = example_settings(settings, 256);
+	char path[] = "/tmp/xenlightd-test-conf-XXXXXX";
+	char *command;
+	int fd = mkstemp(path), status;
+	FILE *f;
+
+	cr_assert_not_null(builddir, "XENLIGHTD_BUILDDIR is not set");
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	for (size_t j = 0; j < n; j++)
+		if (settings[j].value[0] != '\0')
+			fprintf(f, "%s = %s\n", settings[j].key, settings[j].value);
+	fclose(f);
+	command = xsprintf("'%s/daemon/xenlightd' --no-config --config '%s' "
+	    "--help > /dev/null", builddir, path);
+	status = system(command);
+	unlink(path);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the settings of doc/xenlightd.conf, uncommented, are refused "
+	    "(%s)", command);
+	free(command);
 }

@@ -242,10 +242,13 @@ Test(protocol, pipelined_raw_ids_match, .timeout = 120)
 	dut_free(d);
 }
 
+/* --max-clients is the full-access socket's own pool: read-only clients
+ * (tests/func/test-limits.c) do not count against it. */
 Test(protocol, max_clients, .timeout = 120)
 {
 	struct dut *d = dut_start("--max-clients", "2", NULL);
-	struct xlctl *a = dut_connect(d), *b = dut_connect_ro(d);
+	struct xlctl *a = dut_connect(d), *b = dut_connect(d);
+	struct xlctl *ro = dut_connect_ro(d);
 	int fd = raw_connect(d->socket);
 	json_object *reply = raw_read(fd, 10000);
 
@@ -256,6 +259,8 @@ Test(protocol, max_clients, .timeout = 120)
 	close(fd);
 	/* the first two still work, and a slot frees when one leaves */
 	json_object_put(call_ok(a, "version", NULL));
+	json_object_put(call_ok(ro, "version", NULL));
+	xlctl_close(ro);
 	xlctl_close(b);
 	for (int64_t deadline = now_ms() + 10000;;) {
 		struct xlctl_error err = { 0 };
@@ -294,9 +299,18 @@ Test(protocol, query_commands_describes_the_table, .timeout = 120)
 		}
 		if (strcmp(json_str(cmd, "name"), "domain-info") == 0)
 			cr_assert_str_eq(json_str(cmd, "access"), "read-only");
+		/* one entry per name */
+		for (size_t k = 0; k < i; k++)
+			cr_assert_str_neq(json_str(json_object_array_get_idx(
+			    list, k), "name"), json_str(cmd, "name"));
 	}
 	cr_assert(saw_save);
 	json_object_put(list);
+	/* the daemon's own commands are not a client's */
+	call_fails(c, "CommandNotFound", "domain-restart",
+	    "{\"domain\":\"Domain-0\"}");
+	call_fails(c, "CommandNotFound", "domain-crash-dump",
+	    "{\"domain\":\"Domain-0\"}");
 	xlctl_close(c);
 	dut_stop(d);
 	dut_free(d);

@@ -51,9 +51,29 @@ fuzz-run-proto: fuzz-proto
 CLEANFILES += tests/fuzz/fuzz-json-line
 EXTRA_DIST += tests/fuzz/fuzz-json-line.c
 
+# Disk leases: the holder's control lines, replies, records, owner notes,
+# /proc stat texts and canonical disk names.
+LEASE_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-lease.c \
+	$(top_srcdir)/daemon/lease-disk.c $(top_srcdir)/daemon/lease-wire.c \
+	$(top_srcdir)/daemon/lease-record.c $(top_srcdir)/proto/err.c \
+	$(top_srcdir)/proto/json-line.c $(top_srcdir)/proto/schema.c
+tests/fuzz/fuzz-lease: $(LEASE_FUZZ_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(XLCFG_FUZZ_CC) $(XLCFG_FUZZ_FLAGS) $(XLCFG_FUZZ_CPPFLAGS) \
+	    $(LIBMD_CFLAGS) -o $@ $(LEASE_FUZZ_SRC) $(JSONC_LIBS) $(LIBMD_LIBS)
+fuzz-lease: tests/fuzz/fuzz-lease
+fuzz-run-lease: fuzz-lease
+	@$(MKDIR_P) tests/fuzz/corpus/lease
+	tests/fuzz/fuzz-lease -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 tests/fuzz/corpus/lease \
+	    $(top_srcdir)/tests/fuzz/seeds/lease
+.PHONY: fuzz-lease fuzz-run-lease
+CLEANFILES += tests/fuzz/fuzz-lease
+EXTRA_DIST += tests/fuzz/fuzz-lease.c
+
 # Prerequisite-only rules, so other harnesses can hang off fuzz/fuzz-run.
-fuzz: fuzz-xlcfg fuzz-proto
-fuzz-run: fuzz-run-xlcfg fuzz-run-proto
+fuzz: fuzz-xlcfg fuzz-proto fuzz-lease
+fuzz-run: fuzz-run-xlcfg fuzz-run-proto fuzz-run-lease
 fuzz-xlcfg: tests/fuzz/fuzz-xl-config tests/fuzz/fuzz-savefile-header
 fuzz-run-xlcfg: fuzz-xlcfg
 	@$(MKDIR_P) tests/fuzz/corpus/xl-config tests/fuzz/corpus/savefile-header

@@ -41,7 +41,7 @@ tests_unit_test_client_lib_LDADD = client/libxlctl.la proto/libproto.la \
 	$(JSONC_LIBS) $(CRITERION_LIBS)
 tests_unit_test_client_cli_SOURCES = tests/unit/test-client-cli.c
 tests_unit_test_client_cli_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) \
-	$(CRITERION_CFLAGS)
+	$(CRITERION_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_client_cli_LDADD = client/libxlctl-cli.la \
 	client/libxlctl.la proto/libproto.la $(JSONC_LIBS) $(CRITERION_LIBS)
 endif
@@ -63,3 +63,41 @@ tests_unit_test_sim_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
 	-DTOP_BUILDDIR='"$(abs_top_builddir)"' -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_sim_LDADD = $(CRITERION_LIBS)
 EXTRA_DIST += tests/sim-symbols.sh
+
+# The state-change lock of a domain, without the daemon.
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test-state-lock
+TESTS += tests/unit/test-state-lock
+endif
+tests_unit_test_state_lock_SOURCES = tests/unit/test-state-lock.c \
+	daemon/state-lock.c daemon/state-lock.h
+tests_unit_test_state_lock_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
+	$(LIBEVENT_CFLAGS) $(LIBBSD_CFLAGS)
+tests_unit_test_state_lock_LDADD = proto/libproto.la $(CRITERION_LIBS) \
+	$(LIBEVENT_LIBS)
+
+# The command table, without the daemon.
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test-command
+TESTS += tests/unit/test-command
+endif
+tests_unit_test_command_SOURCES = tests/unit/test-command.c \
+	daemon/command.c daemon/command.h
+tests_unit_test_command_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
+	$(JSONC_CFLAGS) $(XENLIGHT_CFLAGS)
+tests_unit_test_command_LDADD = proto/libproto.la $(CRITERION_LIBS) \
+	$(JSONC_LIBS)
+# Disk leases: daemon/lease.c on a private event base, driving real
+# daemon/xenlightd-lease-holder processes (lockspace backend).
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test-lease
+TESTS += tests/unit/test-lease
+endif
+tests_unit_test_lease_SOURCES = tests/unit/test-lease.c \
+	tests/unit/lease-hooks.c tests/unit/lease-hooks.h \
+	daemon/lease.c daemon/lease-xl.c daemon/log.c daemon/fsutil.c
+tests_unit_test_lease_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
+	$(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) $(LIBBSD_CFLAGS)
+tests_unit_test_lease_LDADD = daemon/liblease.la proto/libproto.la \
+	$(CRITERION_LIBS) $(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) \
+	$(LIBBSD_LIBS)

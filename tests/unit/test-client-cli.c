@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "client/xlctl-cli.h"
+#include "client/xlctl-format.h"
 #include "proto/json-line.h"
 #include "tests/unit/test-client-fake.c"
 
@@ -321,6 +322,17 @@ Test(client_cli, usage_errors)
 	/* "--" ends the options */
 	cr_assert_eq(build(&req, "dominfo", "--", "-odd-", NULL), 0);
 	expect(&req, "domain-info", "{\"domain\":\"-odd-\"}");
+}
+
+/* Found by fuzz-xlctl-args: bundled switches are more options than words. */
+Test(client_cli, bundled_switches_beyond_the_words)
+{
+	struct xlctl_request req;
+
+	cr_assert_eq(build(&req, "save", "web1", "/s",
+	    "-pppppppppppppppppppppppppppppppppppppppppppppppp", NULL), 0);
+	expect(&req, "domain-save", "{\"domain\":\"web1\",\"file\":\"/s\","
+	    "\"leave\":\"paused\"}");
 }
 
 /* ------------------------------------------------------------------------
@@ -761,4 +773,463 @@ Test(client_cli, tree_output)
 	    "tags:       [1,2]\n");
 	free(text);
 	json_object_put(obj);
+}
+
+/* ------------------------------------------------------------------------
+ * The table: every command, as help, completion and the man page see it */
+
+/* Calls fn for every command of the table. */
+static void each_command(void (*fn)(const struct xlctl_cmd *, void *),
+    void *arg)
+{
+	for (const struct xlctl_family *const *f = xlctl_families; *f != NULL;
+	    f++)
+		for (const struct xlctl_cmd *const *cmd = (*f)->cmds;
+		    *cmd != NULL; cmd++)
+			fn(*cmd, arg);
+}
+
+struct names {
+	const char *seen[256];
+	int n;
+};
+
+static void check_name_unique(struct names *names, const char *name)
+{
+	for (int i = 0; i < names->n; i++)
+		cr_expect_neq(strcmp(names->seen[i], name), 0,
+		    "two commands are called '%s'", name);
+	cr_assert_lt(names->n, 256);
+	names->seen[names->n++] = name;
+}
+
+static void check_entry(const struct xlctl_cmd *cmd, void *arg)
+{
+	const struct xlctl_flag *lists[XLCTL_CMD_FLAG_LISTS];
+	const struct xlctl_flag *flag, *other;
+	struct names *names = arg;
+
+	check_name_unique(names, cmd->name);
+	if (cmd->alias != NULL)
+		check_name_unique(names, cmd->alias);
+	cr_expect(cmd->help != NULL && cmd->help[0] != '\0', "%s: no help",
+	    cmd->name);
+	/* the names xlctl finds it by lead to it */
+	cr_expect_eq(xlctl_cmd_find(cmd->name), cmd, "%s", cmd->name);
+	if (cmd->execute != NULL)
+		cr_expect_eq(xlctl_cmd_find(cmd->execute), cmd, "%s: %s is "
+		    "another command's", cmd->name, cmd->execute);
+	cr_expect(cmd->kind == XLCTL_CMD_OWN ? cmd->run != NULL :
+	    cmd->execute != NULL, "%s: nothing to run", cmd->name);
+	/* a change says what it did: done or print, not both */
+	if (xlctl_cmd_changes(cmd))
+		cr_expect((cmd->done != NULL) != (cmd->print != NULL),
+		    "%s changes something but says nothing", cmd->name);
+	else
+		cr_expect_null(cmd->done, "%s", cmd->name);
+	cr_expect(cmd->max_args < 0 || cmd->min_args <= cmd->max_args,
+	    "%s", cmd->name);
+	cr_expect((cmd->args == NULL) == (cmd->max_args == 0),
+	    "%s: positional arguments and usage disagree", cmd->name);
+	/* options: no two alike, among its own, a job's and --help */
+	xlctl_cmd_flag_lists(cmd, lists);
+	for (int i = 0; lists[i] != NULL; i++) {
+		for (flag = lists[i]; flag->name != NULL; flag++) {
+			cr_expect(flag->help != NULL, "%s --%s", cmd->name,
+			    flag->name);
+			other = xlctl_flag_find(lists, flag->name,
+			    strlen(flag->name), 0);
+			cr_expect_eq(other, flag, "%s: two options --%s",
+			    cmd->name, flag->name);
+			if (flag->letter != 0)
+				cr_expect_eq(xlctl_flag_find(lists, NULL, 0,
+				    flag->letter), flag, "%s: two options -%c",
+				    cmd->name, flag->letter);
+		}
+	}
+}
+
+Test(client_table, entries_are_consistent)
+{
+	struct names names = { .n = 0 };
+
+	each_command(check_entry, &names);
+	cr_assert_gt(names.n, 40);
+	/* the completion helper is no command */
+	cr_assert_null(xlctl_cmd_find("__complete"));
+}
+
+/* `xlctl CMD --help`: exit 0, nothing sent, the usage, every option, the
+ * protocol command; the same as `xlctl help CMD`. */
+static void check_help(const struct xlctl_cmd *cmd, void *arg)
+{
+	const struct xlctl_flag *lists[XLCTL_CMD_FLAG_LISTS];
+	static struct run r, h;
+	char want[128];
+
+	run_cli(&r, "-c", "/nonexistent/xlcli.sock", (char *)cmd->name,
+	    "--help", NULL);
+	cr_expect_eq(r.rc, 0, "%s --help: %d %s", cmd->name, r.rc, r.err);
+	snprintf(want, sizeof want, "usage: xlctl %s", cmd->name);
+	cr_expect_eq(strncmp(r.out, want, strlen(want)), 0, "%s --help: %s",
+	    cmd->name, r.out);
+	xlctl_cmd_flag_lists(cmd, lists);
+	for (int i = 0; lists[i] != NULL; i++) {
+		for (const struct xlctl_flag *flag = lists[i];
+		    flag->name != NULL; flag++) {
+			snprintf(want, sizeof want, "--%s", flag->name);
+			cr_expect_not_null(strstr(r.out, want),
+			    "%s --help lacks %s", cmd->name, want);
+		}
+	}
+	if (cmd->execute != NULL) {
+		snprintf(want, sizeof want, "Sends: %s", cmd->execute);
+		cr_expect_not_null(strstr(r.out, want), "%s --help: %s",
+		    cmd->name, r.out);
+	}
+	run_cli(&h, "-c", "/nonexistent/xlcli.sock", "help", (char *)cmd->name,
+	    NULL);
+	cr_expect_eq(h.rc, 0);
+	cr_expect_str_eq(h.out, r.out, "help %s differs from %s --help",
+	    cmd->name, cmd->name);
+}
+
+Test(client_table, every_command_has_help)
+{
+	struct run r;
+
+	each_command(check_help, NULL);
+	/* as the issue found it */
+	run_cli(&r, "-c", "/nonexistent/xlcli.sock", "jobs", "--help", NULL);
+	cr_assert_eq(r.rc, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "--state STATE"), "%s", r.out);
+	run_cli(&r, "jobs", "-h", NULL);
+	cr_assert_eq(r.rc, 0, "%s", r.err);
+}
+
+/* A daemon that says yes to everything: jobs complete at once, and every
+ * reply carries whatever any command's output might look for. */
+#define YES "{\"name\":\"web1\",\"domid\":3,\"state\":\"running\"," \
+	"\"file\":\"/s\",\"bytes\":100,\"vdev\":\"xvdb\",\"target\":\"/img\"," \
+	"\"readonly\":false,\"devid\":1,\"mac\":\"00:16:3e:00:00:01\"," \
+	"\"scheduler\":\"credit\",\"weight\":256,\"cap\":0,\"aborting\":true," \
+	"\"job\":1}"
+
+static void script_yes(int fd, void *arg)
+{
+	json_object *req, *value;
+
+	fake_greet(fd);
+	while ((req = fake_read_request(fd)) != NULL) {
+		if (strcmp(fake_execute(req), "subscribe") == 0)
+			fake_reply(fd, req, "{}");
+		else if (json_object_object_get_ex(req, "detach", &value) &&
+		    json_object_get_boolean(value))
+			fake_reply(fd, req, "{\"job\":1}");
+		else if (strcmp(fake_execute(req), "job-info") == 0)
+			fake_reply(fd, req, "{\"id\":1,\"state\":\"completed\","
+			    "\"error\":null,\"result\":" YES "}");
+		else
+			fake_reply(fd, req, YES);
+		json_object_put(req);
+	}
+}
+
+/* A value for each metavariable of the table's positional arguments. */
+static const char *sample(const char *meta, const char *file)
+{
+	static const struct { const char *meta, *value; } samples[] = {
+		{ "DOMAIN", "web1" }, { "SIZE", "512" }, { "COUNT", "2" },
+		{ "VCPU", "1" }, { "CPUS", "0-3" }, { "VDEV", "xvdb" },
+		{ "DISKSPEC...", "phy:/dev/vg/d1,xvdb,w" },
+		{ "[VIFSPEC...]", "bridge=xenbr0" }, { "MAC|DEVID", "1" },
+		{ "HOST", "host2" }, { "ID", "7" },
+	};
+
+	if (strcmp(meta, "FILE") == 0)
+		return file;
+	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
+		if (strcmp(samples[i].meta, meta) == 0)
+			return samples[i].value;
+	cr_assert_fail("no sample for %s", meta);
+	return NULL;
+}
+
+/* Runs a change with sample arguments against the yes-daemon. */
+static void run_change(struct run *r, const struct xlctl_cmd *cmd,
+    const char *file, bool quiet)
+{
+	struct fake_server yes;
+	char *argv[16] = { NULL }, args[128], *word, *save = NULL;
+	int argc = 0;
+
+	fake_server_start(&yes, script_yes, NULL);
+	argv[argc++] = "-c";
+	argv[argc++] = yes.path;
+	if (quiet)
+		argv[argc++] = "-q";
+	argv[argc++] = (char *)cmd->name;
+	snprintf(args, sizeof args, "%s", cmd->args != NULL ? cmd->args : "");
+	for (word = strtok_r(args, " ", &save); word != NULL;
+	    word = strtok_r(NULL, " ", &save))
+		argv[argc++] = (char *)sample(word, file);
+	if (strcmp(cmd->name, "sched") == 0) {
+		/* without options it shows, it does not change */
+		argv[argc++] = "--weight";
+		argv[argc++] = "256";
+	}
+	argv[argc] = NULL;
+	run_cli(r, argv[0], argv[1], argv[2], argv[3], argv[4], argv[5],
+	    argv[6], argv[7], argv[8], NULL);
+	cr_expect_eq(fake_server_finish(&yes), 0, "%s", cmd->name);
+}
+
+static void check_change(const struct xlctl_cmd *cmd, void *arg)
+{
+	static struct run r;
+	const char *newline;
+
+	if (!xlctl_cmd_changes(cmd))
+		return;
+	run_change(&r, cmd, arg, false);
+	cr_expect_eq(r.rc, 0, "%s: %s", cmd->name, r.err);
+	newline = strchr(r.out, '\n');
+	cr_expect(newline != NULL && newline > r.out && newline[1] == '\0',
+	    "%s says '%s', not one line", cmd->name, r.out);
+	cr_expect_str_empty(r.err, "%s: %s", cmd->name, r.err);
+	run_change(&r, cmd, arg, true);
+	cr_expect_eq(r.rc, 0, "%s -q: %s", cmd->name, r.err);
+	cr_expect_str_empty(r.out, "%s -q says '%s'", cmd->name, r.out);
+	cr_expect_str_empty(r.err, "%s -q: %s", cmd->name, r.err);
+}
+
+Test(client_table, every_change_says_what_it_did, .timeout = 120)
+{
+	char *file = temp_file("name = \"web1\"\nmemory = 512\n");
+	struct run r;
+
+	each_command(check_change, file);
+	/* the ones the issue named */
+	fake_server_start(&server, script_yes, NULL);
+	run_cli(&r, "-c", server.path, "pause", "web1", NULL);
+	cr_assert_eq(fake_server_finish(&server), 0);
+	cr_assert_str_eq(r.out, "Domain web1 paused.\n");
+	fake_server_start(&server, script_yes, NULL);
+	run_cli(&r, "-c", server.path, "mem-set", "web1", "1g", NULL);
+	cr_assert_eq(fake_server_finish(&server), 0);
+	cr_assert_str_eq(r.out, "Domain web1: memory target set to 1.0 GiB.\n");
+	unlink(file);
+	free(file);
+}
+
+/* ------------------------------------------------------------------------
+ * --json: errors are the protocol's error object on standard output */
+
+/* The one JSON document r printed on stdout: its error object. */
+static json_object *json_error(struct run *r, const char *class_name)
+{
+	struct err *e = NULL;
+	json_object *doc, *error;
+	size_t len = strlen(r->out);
+
+	cr_assert(len > 0 && r->out[len - 1] == '\n', "stdout: '%s'", r->out);
+	doc = json_line_parse(r->out, len - 1, &e);
+	cr_assert_not_null(doc, "stdout is no JSON document: '%s'", r->out);
+	cr_assert(json_object_object_get_ex(doc, "error", &error), "%s",
+	    r->out);
+	cr_assert_eq(json_object_object_length(doc), 1, "%s", r->out);
+	cr_assert_str_eq(xlctl_get_string(error, "class"), class_name, "%s",
+	    r->out);
+	cr_assert_not_null(xlctl_get_string(error, "desc"), "%s", r->out);
+	cr_assert_str_empty(r->err, "stderr: %s", r->err);
+	json_object_get(error);
+	json_object_put(doc);
+	return error;
+}
+
+Test(client_json, errors_are_objects_and_exit_codes_stay)
+{
+	struct run r;
+	json_object *error;
+
+	run_cli(&r, "--json", "list", "--bogus", NULL);
+	cr_assert_eq(r.rc, 2);
+	error = json_error(&r, "InvalidArgument");
+	cr_assert_not_null(strstr(xlctl_get_string(xlctl_get(error, "data"),
+	    "usage"), "xlctl list"));
+	json_object_put(error);
+
+	run_cli(&r, "--json", "mem-set", "web1", "lots", NULL);
+	cr_assert_eq(r.rc, 2);
+	json_object_put(json_error(&r, "InvalidArgument"));
+	run_cli(&r, "--json", "--timeout", "soon", "list", NULL);
+	cr_assert_eq(r.rc, 2);
+	json_object_put(json_error(&r, "InvalidArgument"));
+	run_cli(&r, "--json", NULL);
+	cr_assert_eq(r.rc, 2);
+	json_object_put(json_error(&r, "InvalidArgument"));
+	run_cli(&r, "--json", "frobnicate", NULL);
+	cr_assert_eq(r.rc, 2);
+	json_object_put(json_error(&r, "CommandNotFound"));
+
+	run_cli(&r, "--json", "-c", "/nonexistent/xlcli.sock", "list", NULL);
+	cr_assert_eq(r.rc, 3);
+	error = json_error(&r, "ConnectionFailed");
+	cr_assert_str_eq(xlctl_get_string(xlctl_get(error, "data"), "socket"),
+	    "/nonexistent/xlcli.sock");
+	cr_assert_str_eq(xlctl_get_string(xlctl_get(error, "data"), "cause"),
+	    "Disconnected");
+	json_object_put(error);
+
+	run_cli(&r, "--json", "define", "/nonexistent/xlcli.cfg", NULL);
+	cr_assert_eq(r.rc, 1);
+	json_object_put(json_error(&r, "IOError"));
+
+	fake_server_start(&server, script_error, NULL);
+	run_cli(&r, "-c", server.path, "--json", "pause", "nope", NULL);
+	cr_assert_eq(fake_server_finish(&server), 0);
+	cr_assert_eq(r.rc, 1);
+	error = json_error(&r, "DomainNotFound");
+	cr_assert_str_eq(xlctl_get_string(error, "desc"), "no domain 'nope'");
+	json_object_put(error);
+
+	/* a followed job that fails: its error, and which job it was */
+	fake_server_start(&server, script_save, "failed");
+	run_cli(&r, "-c", server.path, "--json", "save", "web1", "/s", NULL);
+	cr_assert_eq(fake_server_finish(&server), 0);
+	cr_assert_eq(r.rc, 1);
+	error = json_error(&r, "IOError");
+	cr_assert_str_eq(xlctl_get_string(error, "desc"), "disk full");
+	cr_assert_eq(xlctl_get_int(xlctl_get(error, "data"), "job", -1), 7);
+	json_object_put(error);
+}
+
+Test(client_json, global_option_after_the_command_says_where_it_goes)
+{
+	struct run r;
+
+	run_cli(&r, "list", "--json", NULL);
+	cr_assert_eq(r.rc, 2);
+	cr_assert_not_null(strstr(r.err, "xlctl --json list"), "%s", r.err);
+}
+
+/* ------------------------------------------------------------------------
+ * The completion helper, without a daemon */
+
+static void expect_completion(const char *want, ...)
+{
+	char *argv[16] = { "__complete" };
+	int argc = 1;
+	struct run r;
+	va_list ap;
+
+	va_start(ap, want);
+	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	run_cli(&r, argv[0], argv[1], argv[2], argv[3], argv[4], argv[5],
+	    argv[6], argv[7], NULL);
+	cr_assert_eq(r.rc, 0);
+	cr_assert_str_eq(r.out, want, "__complete %s ... %s", argv[1],
+	    argv[argc - 1]);
+	cr_assert_str_empty(r.err);
+}
+
+Test(client_complete, words_from_the_table)
+{
+	expect_completion("words\nsave\n", "sa", NULL);
+	expect_completion("words\nmem-set\nmem-max\n", "-q", "mem", NULL);
+	expect_completion("words\n--json\n", "--js", NULL);
+	expect_completion("words\n--leave-running\n--leave-paused\n",
+	    "save", "--leave", NULL);
+	expect_completion("words\n--wait\n", "pause", "x", "--wa", NULL);
+	expect_completion("files\n", "save", "web1", "", NULL);
+	expect_completion("files\n", "-c", "", NULL);
+	expect_completion("files\n", "--socket", "=", "", NULL);
+	expect_completion("files\n", "define", "", NULL);
+	expect_completion("hosts\n", "migrate", "web1", "", NULL);
+	expect_completion("none\n", "mem-set", "web1", "", NULL);
+	expect_completion("none\n", "frobnicate", "", NULL);
+	expect_completion("none\n", "dominfo", "web1", "", NULL);
+	expect_completion("words\nsched\n", "help", "sch", NULL);
+	/* the daemon is away: domain names, none */
+	expect_completion("words\n", "-c", "/nonexistent/xlcli.sock",
+	    "dominfo", "", NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * The man page documents every command and each of its options */
+
+static char *man_page(void)
+{
+	FILE *f = fopen(TOP_SRCDIR "/doc/xlctl.1", "re");
+	char *text = NULL;
+	size_t len = 0;
+
+	cr_assert_not_null(f, "%s/doc/xlctl.1", TOP_SRCDIR);
+	cr_assert_eq(getdelim(&text, &len, '\0', f) > 0, 1);
+	fclose(f);
+	return text;
+}
+
+/* The .TP paragraph whose tag names cmd: from its tag to the next
+ * paragraph or section. */
+static char *man_paragraph(const char *man, const char *name, size_t *len)
+{
+	const char *p = man;
+
+	while ((p = strstr(p, ".TP\n")) != NULL) {
+		const char *tag = p + 4, *word = tag;
+		const char *end;
+
+		p = tag;
+		if (*word != '.')
+			continue;
+		word += strcspn(word, " ");
+		word += strspn(word, " ");
+		if (strncmp(word, name, strlen(name)) != 0 ||
+		    (word[strlen(name)] != ' ' && word[strlen(name)] != '\n'))
+			continue;
+		for (end = tag; *end != '\0'; end++)
+			if (end[0] == '\n' && end[1] == '.' &&
+			    (strncmp(end + 1, ".TP", 3) == 0 ||
+			    strncmp(end + 1, ".SS", 3) == 0 ||
+			    strncmp(end + 1, ".SH", 3) == 0))
+				break;
+		*len = (size_t)(end - tag);
+		return (char *)tag;
+	}
+	return NULL;
+}
+
+static void check_man(const struct xlctl_cmd *cmd, void *arg)
+{
+	const char *man = arg;
+	size_t len;
+	char *para = man_paragraph(man, cmd->name, &len), *copy, want[64];
+
+	cr_expect_not_null(para, "doc/xlctl.1 has no paragraph for %s",
+	    cmd->name);
+	if (para == NULL)
+		return;
+	copy = strndup(para, len);
+	for (const struct xlctl_flag *flag = cmd->flags;
+	    flag != NULL && flag->name != NULL; flag++) {
+		snprintf(want, sizeof want, "\\-\\-%s", flag->name);
+		cr_expect_not_null(strstr(copy, want),
+		    "doc/xlctl.1: %s does not document --%s", cmd->name,
+		    flag->name);
+	}
+	free(copy);
+}
+
+Test(client_table, the_man_page_documents_every_option)
+{
+	char *man = man_page();
+
+	each_command(check_man, man);
+	cr_assert_not_null(strstr(man, "\\-\\-quiet"));
+	cr_assert_not_null(strstr(man, "ConnectionFailed"));
+	cr_assert_not_null(strstr(man, "\\-\\-help"));
+	free(man);
 }

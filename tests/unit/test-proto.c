@@ -357,7 +357,7 @@ Test(err, every_class_has_its_protocol_name)
 		"PermissionDenied", "DomainNotFound", "DomainExists",
 		"OperationInvalid", "Busy", "JobNotFound", "NotSupported",
 		"Aborted", "HypervisorError", "IOError", "ResourceLimit",
-		"Internal",
+		"LeaseConflict", "Internal",
 	};
 
 	cr_assert_eq(sizeof names / sizeof *names, ERR_CLASS_COUNT);
