@@ -68,7 +68,7 @@ XLCTL_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-xlctl-args.c \
 	$(top_srcdir)/client/xlctl-resources.c \
 	$(top_srcdir)/client/xlctl-save.c $(top_srcdir)/client/xlctl-jobs.c \
 	$(top_srcdir)/client/xlctl-events.c $(top_srcdir)/client/xlctl-cli.c \
-	$(top_srcdir)/client/libxlctl.c $(top_srcdir)/proto/err.c \
+	$(top_srcdir)/client/libxlctl.c $(top_srcdir)/proto/err.c $(top_srcdir)/proto/mem.c \
 	$(top_srcdir)/proto/json-line.c $(top_srcdir)/proto/message.c
 tests/fuzz/fuzz-xlctl-args: $(XLCTL_FUZZ_SRC)
 	@$(MKDIR_P) tests/fuzz

@@ -14,7 +14,7 @@ XLCFG_FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer \
 XLCFG_FUZZ_CPPFLAGS = -I$(top_srcdir) -I$(top_builddir) $(JSONC_CFLAGS) \
 	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENCONTROL_CFLAGS) \
 	$(XENSTORE_CFLAGS)
-XLCFG_FUZZ_PROTO = $(top_srcdir)/proto/err.c $(top_srcdir)/proto/json-line.c
+XLCFG_FUZZ_PROTO = $(top_srcdir)/proto/err.c $(top_srcdir)/proto/mem.c $(top_srcdir)/proto/json-line.c
 XLCFG_FUZZ_XL_CONFIG_SRC = $(top_srcdir)/tests/fuzz/fuzz-xl-config.c \
 	$(top_srcdir)/daemon/xl-config.c $(top_srcdir)/daemon/domain-config.c \
 	$(top_srcdir)/tests/unit/fake-xen-handles.c $(XLCFG_FUZZ_PROTO)
@@ -35,7 +35,7 @@ tests/fuzz/fuzz-savefile-header: $(XLCFG_FUZZ_SAVEFILE_SRC)
 
 # The protocol codec: framing, strict JSON, envelope, schemas.
 PROTO_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-json-line.c \
-	$(top_srcdir)/proto/err.c $(top_srcdir)/proto/json-line.c \
+	$(top_srcdir)/proto/err.c $(top_srcdir)/proto/mem.c $(top_srcdir)/proto/json-line.c \
 	$(top_srcdir)/proto/message.c $(top_srcdir)/proto/schema.c
 tests/fuzz/fuzz-json-line: $(PROTO_FUZZ_SRC)
 	@$(MKDIR_P) tests/fuzz
@@ -55,7 +55,7 @@ EXTRA_DIST += tests/fuzz/fuzz-json-line.c
 # /proc stat texts and canonical disk names.
 LEASE_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-lease.c \
 	$(top_srcdir)/daemon/lease-disk.c $(top_srcdir)/daemon/lease-wire.c \
-	$(top_srcdir)/daemon/lease-record.c $(top_srcdir)/proto/err.c \
+	$(top_srcdir)/daemon/lease-record.c $(top_srcdir)/proto/err.c $(top_srcdir)/proto/mem.c \
 	$(top_srcdir)/proto/json-line.c $(top_srcdir)/proto/schema.c
 tests/fuzz/fuzz-lease: $(LEASE_FUZZ_SRC)
 	@$(MKDIR_P) tests/fuzz
