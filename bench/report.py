@@ -22,7 +22,8 @@ def parse(path):
     return rows
 
 
-ROWS = parse(sys.argv[1])
+SAVES_ONLY = "--saves-only" in sys.argv[1:]
+ROWS = parse(sys.argv[-1])
 
 
 def pick(**want):
@@ -77,6 +78,58 @@ def cell(rows):
             med(rows, "loadavg"), len(rows))
 
 
+def while_jobs_run(scenario, jobs, label=None):
+    """The table of domain-info measured while long jobs run (scenario
+    load-saves or load-creates, the line's keys JOBS and
+    JOBS_running_at_end) against the idle figures; returns
+    [(clients, idle cell, cell)] for the goals."""
+    print(f"| clients | idle ops/s | idle p99 ms | with {jobs} ops/s |"
+          f" p50 ms | p99 ms | p99 ratio | CPU µs | {jobs} still running at"
+          f" the end | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    measured = []
+    for c in (1, 8, 32):
+        idle = cell(xl_load(c, label=label))
+        rows = xl_load(c, scenario=scenario, label=label)
+        s = cell(rows)
+        if s[6] == 0:
+            continue
+        running = ", ".join(f"{r.get(jobs + '_running_at_end')}/"
+                            f"{r.get(jobs)}" for r in rows)
+        print(f"| {c} | {fmt(idle[0])} | {fmt(idle[2], 3)} | {fmt(s[0])} | "
+              f"{fmt(s[1], 3)} | {fmt(s[2], 3)} | "
+              f"{ratio(s[2], idle[2], 2)} | {fmt(s[3], 1)} | {running} | "
+              f"{fmt(s[5], 1)} |")
+        measured.append((c, idle, s))
+    print()
+    return measured
+
+
+def saves_only_report():
+    """bench/run.sh --only saves: domain-info while 8 saves run, with the
+    streaming helpers lowered (--helper-nice 10 --helper-ioprio be/7, the
+    default) and left at the daemon's priority."""
+    for label, title in (("lowered", "helpers at nice 10, be/7"),
+                         ("same", "helpers at the daemon's priority")):
+        print(f"## domain-info while 8 long saves run: {title}")
+        print()
+        for c, idle, s in while_jobs_run("load-saves", "saves", label):
+            if label == "lowered" and idle[2] and s[2]:
+                goal(f"domain-info p99 with 8 saves ≤ 1.5× idle p99 ({c} "
+                     f"client{'s' if c > 1 else ''})", s[2] <= 1.5 * idle[2],
+                     f"{s[2]:.3f} vs {idle[2]:.3f} ms = "
+                     f"{s[2] / idle[2]:.2f}×")
+    print("| goal | status | measured |")
+    print("|---|---|---|")
+    for text, status, measured in GOALS:
+        print(f"| {text} | {status} | {measured} |")
+
+
+if SAVES_ONLY:
+    saves_only_report()
+    sys.exit(0)
+
+
 print("## Queries, 1000 running domains, closed loop, depth 1")
 print()
 print("CPU = daemon CPU time (utime+stime) per request, µs; gen = the load"
@@ -121,39 +174,12 @@ for c in (1, 32):
              f" info by name)", x[0] >= 5 * v[0],
              f"{x[0]:,.0f} vs {v[0]:,.0f} ops/s = {x[0] / v[0]:.1f}×")
 
-def while_jobs_run(scenario, jobs):
-    """The table of domain-info measured while long jobs run (scenario
-    load-saves or load-creates, the line's keys JOBS and
-    JOBS_running_at_end) against the idle figures; returns
-    [(clients, idle cell, cell)] for the goals."""
-    print(f"| clients | idle ops/s | idle p99 ms | with {jobs} ops/s |"
-          f" p50 ms | p99 ms | p99 ratio | CPU µs | {jobs} still running at"
-          f" the end | load |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    measured = []
-    for c in (1, 8, 32):
-        idle = cell(xl_load(c))
-        rows = xl_load(c, scenario=scenario)
-        s = cell(rows)
-        if s[6] == 0:
-            continue
-        running = ", ".join(f"{r.get(jobs + '_running_at_end')}/"
-                            f"{r.get(jobs)}" for r in rows)
-        print(f"| {c} | {fmt(idle[0])} | {fmt(idle[2], 3)} | {fmt(s[0])} | "
-              f"{fmt(s[1], 3)} | {fmt(s[2], 3)} | "
-              f"{ratio(s[2], idle[2], 2)} | {fmt(s[3], 1)} | {running} | "
-              f"{fmt(s[5], 1)} |")
-        measured.append((c, idle, s))
-    print()
-    return measured
-
-
 print("## domain-info while 8 long saves run (1 GiB guests at 64 MiB/s)")
 print()
 for c, idle, s in while_jobs_run("load-saves", "saves"):
     if idle[2] and s[2]:
-        goal(f"domain-info p99 with 8 saves ≤ 2× idle p99 ({c} client"
-             f"{'s' if c > 1 else ''})", s[2] <= 2 * idle[2],
+        goal(f"domain-info p99 with 8 saves ≤ 1.5× idle p99 ({c} client"
+             f"{'s' if c > 1 else ''})", s[2] <= 1.5 * idle[2],
              f"{s[2]:.3f} vs {idle[2]:.3f} ms = {s[2] / idle[2]:.2f}×")
 
 print("## domain-info while 8 long creates run (each build blocks its"

@@ -6,7 +6,7 @@
 # table.  As root on Debian 12: installs what it needs with apt-get.
 #
 #   bench/run.sh [--quick] [--reps N] [--duration S] [--no-libvirt]
-#                [--build DIR] [--keep]
+#                [--build DIR] [--keep] [--only saves]
 #
 #   --quick       3 s per measurement, 1 repetition, no 10,000 domains
 #   --reps N      repetitions of every measurement (medians reported) [3]
@@ -14,6 +14,8 @@
 #   --no-libvirt  xenlightd only
 #   --build DIR   build directory [build-bench]
 #   --keep        keep the work directory (/var/tmp/xlbench.*)
+#   --only saves  only the idle and the 8-saves measurements, with the
+#                 streaming helpers lowered and at the daemon's priority
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +27,7 @@ libvirt=1
 keep=0
 build=$top/build-bench
 big=1
+only=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1; reps=1; duration=3; big=0 ;;
@@ -33,7 +36,8 @@ while [ $# -gt 0 ]; do
 	--no-libvirt) libvirt=0 ;;
 	--build) build=$2; shift ;;
 	--keep) keep=1 ;;
-	-h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+	--only) only=$2; big=0; libvirt=0; shift ;;
+	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -84,16 +88,17 @@ table=$top/bench/results/$date.txt
 : > "$raw"
 
 xl_pid=""
+xl_pids=""
 lv_pid=""
 hold_pid=""
 cleanup() {
 	[ -n "$hold_pid" ] && kill "$hold_pid" 2>/dev/null || true
 	[ -n "$lv_pid" ] && "$top/bench/libvirtd.sh" stop "$work/libvirt" || true
-	if [ -n "$xl_pid" ]; then
-		kill "$xl_pid" 2>/dev/null || true
-		wait "$xl_pid" 2>/dev/null || true
-	fi
-	rm -f "$work"/saves/*.save* 2>/dev/null || true
+	for p in $xl_pids; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -f "$work"/saves*/*.save* 2>/dev/null || true
 	[ $keep = 1 ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -112,21 +117,34 @@ record() {
 }
 
 # ---------------------------------------------------------------- xenlightd
-xl_start() {
-	mkdir -p "$work/xl/run" "$work/xl/state" "$work/saves"
-	"$build/daemon/xenlightd" --foreground --sim --rundir "$work/xl/run" \
-	    --statedir "$work/xl/state" --log-file "$work/xl/xenlightd.log" \
-	    2>>"$work/xl/stderr" &
+xl_start() {	# NAME [DAEMON OPTIONS]: a daemon in $work/NAME; sets xl, xl_pid
+	local dir=$work/$1
+	shift
+	mkdir -p "$dir/run" "$dir/state"
+	"$build/daemon/xenlightd" --foreground --sim --no-config \
+	    --rundir "$dir/run" --statedir "$dir/state" \
+	    --log-file "$dir/xenlightd.log" "$@" 2>>"$dir/stderr" &
 	xl_pid=$!
+	xl_pids="$xl_pids $xl_pid"
 	for _ in $(seq 100); do
-		[ -S "$work/xl/run/xenlightd.sock" ] && break
+		[ -S "$dir/run/xenlightd.sock" ] && break
 		sleep 0.1
 	done
-	xl=("$xlbench" -s "$work/xl/run/xenlightd.sock" -p "$xl_pid")
+	xl=("$xlbench" -s "$dir/run/xenlightd.sock" -p "$xl_pid")
 	# 1 GiB guests saved at 64 MiB/s: 16 s per save
-	"$xlbench" -s "$work/xl/run/sim.sock" call sim-set \
+	"$xlbench" -s "$dir/run/sim.sock" call sim-set \
 	    '{"create_ms":0,"host_memory_mib":16777216,"save_mib_s":64}' \
 	    >/dev/null
+}
+
+saves() {	# [LABEL]: domain-info while 8 saves run, at 1, 8, 32 clients
+	local c label=()
+	[ $# -gt 0 ] && label=(-l "$1")
+	for c in 1 8 32; do
+		record "${xl[@]}" -P bench- -c "$c" "${T[@]}" --saves 8 \
+		    --save-prefix big- --save-dir "$work/saves$#" \
+		    "${label[@]}" load
+	done
 }
 
 lv_start() {
@@ -147,7 +165,35 @@ lv_populate() {	# COUNT PREFIX: a holder process keeps the state alive
 }
 
 say "work directory $work; $(nproc) cpus; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-xl_start
+mkdir -p "$work/saves0" "$work/saves1"
+T=(-t "$duration" -w "$warmup")
+if [ "$only" = saves ]; then
+	# the same daemon twice: streaming helpers lowered (the default) and
+	# left at the daemon's priority
+	for variant in lowered same; do
+		if [ $variant = same ]; then
+			xl_start same --helper-nice 0 --helper-ioprio none
+		else
+			xl_start xl
+		fi
+		"${xl[@]}" -P bench- -n 1000 populate 2>>"$work/bench.log"
+		"${xl[@]}" -P big- -n 8 --memory-mib 1024 populate \
+		    2>>"$work/bench.log"
+		for rep in $(seq "$reps"); do
+			for c in 1 8 32; do
+				record "${xl[@]}" -P bench- -c "$c" "${T[@]}" \
+				    -l "$variant" load
+			done
+			saves "$variant"
+		done
+		kill "$xl_pid"
+		wait "$xl_pid" 2>/dev/null || true
+		rm -f "$work"/saves*/*.save*
+	done
+	python3 "$top/bench/report.py" --saves-only "$raw" | tee "$table"
+	exit 0
+fi
+xl_start xl
 rep=0
 record "${xl[@]}" rss
 if [ $libvirt = 1 ]; then
@@ -168,7 +214,6 @@ record "${xl[@]}" -P bench- rss
 record "${xl[@]}" -c 1000 --hold 2 idle
 [ $libvirt = 1 ] && record "${lv[@]}" -c 1000 --hold 2 idle
 
-T=(-t "$duration" -w "$warmup")
 for rep in $(seq "$reps"); do
 	say "repetition $rep of $reps (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 	for c in 1 8 32; do
@@ -179,10 +224,7 @@ for rep in $(seq "$reps"); do
 			record "${lv[@]}" -n 1000 -c "$c" "${T[@]}" info-cached
 		fi
 	done
-	for c in 1 8 32; do
-		record "${xl[@]}" -P bench- -c "$c" "${T[@]}" --saves 8 \
-		    --save-prefix big- --save-dir "$work/saves" load
-	done
+	saves
 	# builds blocking the build helpers (libvirt's test driver has no
 	# long creates); xlbench destroys the domains and puts the
 	# simulator's build_ms and create_ms back itself

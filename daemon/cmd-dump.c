@@ -25,6 +25,7 @@
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
+#include "daemon/priority.h"
 #include "daemon/loop.h"
 #include "daemon/request.h"
 #include "daemon/store.h"
@@ -210,6 +211,7 @@ static void dump_spawn(struct job *job, int rc)
 		return;
 	}
 	dj->helper = pid;
+	priority_lower(pid);
 	loop_child_watch(pid, dump_helper_exited, job);
 	job_set_journal(job, "helper", json_object_new_int64(pid));
 	job_poll_progress(job, dump_measure, dj->memory_bytes);

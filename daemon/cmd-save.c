@@ -69,6 +69,7 @@ static bool save_measure(struct job *job, uint64_t *current)
 	struct save_job *s = job->data;
 	struct stat st;
 
+	image_file_writeback(&s->image);
 	if (fstat(s->image.fd, &st) < 0 ||
 	    (uint64_t)st.st_size <= s->header_bytes)
 		return false;

@@ -22,6 +22,7 @@
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
+#include "daemon/priority.h"
 #include "daemon/savefile.h"
 #include "daemon/store.h"
 #include "daemon/xl-config.h"
@@ -325,6 +326,9 @@ static bool create_measure_restore(struct job *job, uint64_t *current)
 	struct create_job *c = job->data;
 	off_t pos = lseek(c->restore_fd, 0, SEEK_CUR);
 
+	/* libxl forks its save helper inside our build helper */
+	if (c->build != NULL)
+		priority_lower_streamers_of(build_run_pid(c->build));
 	*current = pos >= 0 ? (uint64_t)pos : 0;
 	return pos >= 0;
 }

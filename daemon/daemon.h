@@ -34,6 +34,8 @@ struct options {
 	int max_ro_clients;		/* read-only socket */
 	int max_ro_clients_per_uid;
 	int client_timeout_ms;		/* to finish a line begun */
+	int helper_nice;		/* streaming helpers' nice value */
+	int helper_ioprio;		/* ... and I/O priority (priority.h) */
 	size_t max_event_backlog;
 	int max_jobs;			/* running async jobs, daemon-wide */
 	int job_history;		/* finished jobs kept at least */

@@ -277,3 +277,18 @@ int fsutil_open_regular(const char *path, struct err **e)
 	fcntl(fd, F_SETFL, 0);
 	return fd;
 }
+
+ssize_t fsutil_read_small(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}

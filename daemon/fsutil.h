@@ -23,6 +23,9 @@ int fsutil_mkdirs(const char *path, mode_t mode);
 /* Reads a whole file of at most max bytes (NUL-terminated); NULL with
  * *error = errno (EFBIG when larger than max). */
 char *fsutil_read_file(const char *path, size_t max, size_t *len, int *error);
+/* A small text of /proc or /sys into buf (NUL-terminated, at most size - 1
+ * bytes, one read): its length, or -1. */
+ssize_t fsutil_read_small(const char *path, char *buf, size_t size);
 /* "<dir>/.<base>.partial-XXXXXX": the name a file has until it is complete.
  * Creates it O_EXCL; returns the fd and the name (malloc'd) or -errno. */
 int fsutil_create_partial(const char *final_path, mode_t mode, char **temp_path);

@@ -126,6 +126,48 @@ void image_file_commit(struct image_file *f, struct job *job,
 }
 
 /* ------------------------------------------------------------------------
+ * Write-back while the stream runs */
+
+/* At most this many write-backs queued on the file workers at once: they
+ * are a head start for the final fsync, never worth waiting for. */
+#define IMAGE_WRITEBACKS_MAX 2
+
+static unsigned image_writebacks;
+
+static void image_writeback_work(void *arg)
+{
+	int *fd = arg;
+
+	/* starts write-out of what is dirty, without waiting for it */
+	sync_file_range(*fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+static void image_writeback_done(void *arg)
+{
+	int *fd = arg;
+
+	close(*fd);
+	free(fd);
+	image_writebacks--;
+}
+
+void image_file_writeback(struct image_file *f)
+{
+	int *fd;
+
+	if (f->fd < 0 || image_writebacks >= IMAGE_WRITEBACKS_MAX)
+		return;
+	fd = xmalloc(sizeof *fd);
+	/* a duplicate: the job may close f->fd while a worker holds this */
+	if ((*fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		free(fd);
+		return;
+	}
+	image_writebacks++;
+	fileio_submit(image_writeback_work, image_writeback_done, fd);
+}
+
+/* ------------------------------------------------------------------------
  * The image file of a job */
 
 struct err *image_check_target(const char *path, bool overwrite)

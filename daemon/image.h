@@ -34,6 +34,11 @@ struct err *image_file_create(struct image_file *f, struct job *job);
 /* Removes what was written (a failure, an abort). */
 void image_file_discard(struct image_file *f);
 
+/* Starts writing out, off the loop, what the stream has written so far, so
+ * that the final fsync has little left to do (a save's progress poller
+ * calls it every second). */
+void image_file_writeback(struct image_file *f);
+
 /* Makes the finished temporary file durable and gives it its final name:
  * fsync (off the loop; f->fd is taken and closed, or the file is opened
  * when it is -1), then — unless the job was aborted meanwhile — the rename

@@ -5,6 +5,7 @@ daemon_xenlightd_SOURCES = \
 	daemon/options.c \
 	daemon/log.c daemon/log.h \
 	daemon/loop.c daemon/loop.h \
+	daemon/priority.c daemon/priority.h \
 	daemon/fileio.c daemon/fileio.h \
 	daemon/fsutil.c daemon/fsutil.h \
 	daemon/helper.c daemon/helper.h \

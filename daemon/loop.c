@@ -13,6 +13,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/priority.h"
 #include "daemon/loop.h"
 #include "proto/mem.h"
 
@@ -204,6 +205,7 @@ static const libxl_osevent_hooks loop_libxl_hooks = {
 
 static const libxl_childproc_hooks loop_childproc_hooks = {
 	.chldowner = libxl_sigchld_owner_mainloop,
+	.fork_replacement = priority_fork_libxl_child,
 };
 
 static void loop_sigchld(evutil_socket_t sig, short what, void *arg)

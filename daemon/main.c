@@ -32,6 +32,7 @@
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
+#include "daemon/priority.h"
 #include "daemon/server.h"
 #include "daemon/stats.h"
 #include "daemon/store.h"
@@ -407,6 +408,7 @@ int main(int argc, char **argv)
 	job_detach();
 	event_detach();
 	command_table_set(NULL);
+	priority_shutdown();
 	loop_libxl_flush_timers();
 	libxl_ctx_free(daemon_ctx);
 	daemon_ctx = NULL;

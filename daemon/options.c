@@ -16,6 +16,7 @@
 #include "daemon/fsutil.h"
 #include "daemon/lease.h"
 #include "daemon/log.h"
+#include "daemon/priority.h"
 #include "proto/mem.h"
 
 #define MS_PER_DAY (24LL * 3600 * 1000)
@@ -31,6 +32,8 @@ struct options options = {
 	.max_ro_clients = 4096,
 	.max_ro_clients_per_uid = 128,
 	.client_timeout_ms = 30000,
+	.helper_nice = 10,
+	.helper_ioprio = (2 << 13) | 7,	/* best effort, lowest */
 	.max_event_backlog = 8 * 1024 * 1024,
 	.max_jobs = 256,
 	.job_history = 1000,
@@ -68,6 +71,7 @@ static const char *option_config(const char *value);
 static const char *option_group(const char *value);
 static const char *option_log_level(const char *value);
 static const char *option_lease_backend(const char *value);
+static const char *option_helper_ioprio(const char *value);
 
 static const struct option_spec option_specs[] = {
 	{ "foreground", 'f', OPTION_FLAG, &options.foreground, 0, 0, NULL,
@@ -129,6 +133,12 @@ static const struct option_spec option_specs[] = {
 	  NULL },
 	{ "host-id", 0, OPTION_INT, &options.host_id, 1, 2000, "N",
 	  "sanlock host id, unique among the hosts", NULL },
+	{ "helper-nice", 0, OPTION_INT, &options.helper_nice, 0, 19, "N",
+	  "nice value of the streaming helpers (save, restore, dump, "
+	  "migration; 0: the daemon's) [10]", NULL },
+	{ "helper-ioprio", 0, OPTION_CUSTOM, NULL, 0, 0, "CLASS",
+	  "their I/O priority: be/0 ... be/7, idle or none [be/7]",
+	  option_helper_ioprio },
 	{ "sim", 0, OPTION_FLAG, &options.sim, 0, 0, NULL,
 	  "run on the simulated hypervisor", NULL },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL },
@@ -159,6 +169,13 @@ static const char *option_group(const char *value)
 		return "no such group";
 	xreplace(&options.group, value);
 	options.group_id = g->gr_gid;
+	return NULL;
+}
+
+static const char *option_helper_ioprio(const char *value)
+{
+	if (!priority_parse_ioprio(value, &options.helper_ioprio))
+		return "must be be/0 ... be/7, idle or none";
 	return NULL;
 }
 

@@ -10,6 +10,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/domain.h"
+#include "daemon/fsutil.h"
 #include "daemon/stats.h"
 
 static xenstat_handle *stats_handle;
@@ -44,22 +45,14 @@ static unsigned long long stats_rd_sectors(uint32_t domid, xenstat_vbd *vbd)
 {
 	char path[128], buf[32];
 	unsigned long long value;
-	ssize_t n;
-	int fd;
 
 	if (strcmp(daemon_hypervisor, "xen") != 0)
 		return xenstat_vbd_rd_sects(vbd);
 	snprintf(path, sizeof path, "/sys/bus/xen-backend/devices/%s-%" PRIu32
 	    "-%u/statistics/rd_sect", xenstat_vbd_type(vbd) == 2 ? "tap" :
 	    "vbd", domid, xenstat_vbd_dev(vbd));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fsutil_read_small(path, buf, sizeof buf) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	return sscanf(buf, "%llu", &value) == 1 ? value : 0;
 }
 

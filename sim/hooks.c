@@ -420,8 +420,23 @@ int libxl_ctx_free(libxl_ctx *ctx)
 		sim_app.freed = true;
 		sim_app.hooks = NULL;
 		sim_app.ev_hooks = NULL;
+		sim_app.child_hooks = NULL;
 	}
 	return rc;
+}
+
+/* Like libxl, the simulator forks its helpers (the save/restore stream
+ * children) through the application's fork_replacement when it gives one. */
+void libxl_childproc_setmode(libxl_ctx *ctx, const libxl_childproc_hooks *hooks,
+    void *user)
+{
+	static __typeof__(&libxl_childproc_setmode) real;
+
+	if (real == NULL)
+		real = SIM_REAL(libxl_childproc_setmode);
+	sim_app.child_hooks = hooks;
+	sim_app.child_user = user;
+	real(ctx, hooks, user);
 }
 
 void libxl_childproc_sigchld_occurred(libxl_ctx *ctx)

@@ -433,7 +433,11 @@ pid_t sim_fork_child(int *fds, int nfds)
 
 	if (nfds > 8)
 		return -1;
-	pid = fork();
+	if (sim_app.child_hooks != NULL &&
+	    sim_app.child_hooks->fork_replacement != NULL)
+		pid = sim_app.child_hooks->fork_replacement(sim_app.child_user);
+	else
+		pid = fork();
 	if (pid != 0)
 		return pid;
 	/* Like libxl's helpers: die with the process that started us. */

@@ -266,12 +266,19 @@ enum sim_reg_kind {
 
 struct sim_reg;
 
+/* The stream children stand for libxl's save helper, whose comm the kernel
+ * makes "libxl-save-help" (15 characters of its name): the daemon tells
+ * its streaming children apart by it. */
+#define SIM_SAVE_HELPER_NAME "libxl-save-help"
+
 struct sim_app {
 	libxl_ctx *ctx;
 	const libxl_osevent_hooks *hooks;
 	void *hooks_user;
 	const libxl_event_hooks *ev_hooks;
 	void *ev_user;
+	const libxl_childproc_hooks *child_hooks;
+	void *child_user;
 	bool freed;		/* libxl_ctx_free ran */
 };
 

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "sim/sim.h"
@@ -267,6 +268,7 @@ void sim_stream_write_child(int fd, int msg_fd, int go_fd,
 	unsigned char go[1 + sizeof(uint64_t)];
 	size_t got = 0;
 
+	prctl(PR_SET_NAME, SIM_SAVE_HELPER_NAME);
 	clock_gettime(CLOCK_MONOTONIC, &h.start);
 	memset(&hdr, 0, sizeof hdr);
 	memcpy(hdr.magic, STREAM_MAGIC, sizeof STREAM_MAGIC);
@@ -326,6 +328,7 @@ void sim_stream_read_child(int fd, int msg_fd, int64_t mib_s,
 	unsigned char msg[1 + sizeof info];
 	uint64_t sum = FNV_OFFSET, total;
 
+	prctl(PR_SET_NAME, SIM_SAVE_HELPER_NAME);
 	clock_gettime(CLOCK_MONOTONIC, &h.start);
 	if (!stream_read(&h, &hdr, sizeof hdr))
 		helper_fail(&h, 0, "restore stream truncated in its header");

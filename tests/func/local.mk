@@ -11,7 +11,7 @@ tests_func_libharness_la_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAG
 FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-lifecycle tests/func/test-events tests/func/test-save \
 	tests/func/test-recovery tests/func/test-build tests/func/test-upgrade \
-	tests/func/test-limits tests/func/test-systemd
+	tests/func/test-limits tests/func/test-systemd tests/func/test-priority
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
@@ -44,6 +44,9 @@ EXTRA_DIST += tests/func/fixtures
 tests_func_test_limits_SOURCES = tests/func/test-limits.c
 tests_func_test_limits_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_limits_LDADD = $(FUNC_LDADD)
+tests_func_test_priority_SOURCES = tests/func/test-priority.c
+tests_func_test_priority_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_priority_LDADD = $(FUNC_LDADD)
 # the daemon under systemd-socket-activate and a test NOTIFY_SOCKET
 tests_func_test_systemd_SOURCES = tests/func/test-systemd.c
 tests_func_test_systemd_CFLAGS = $(FUNC_CFLAGS)

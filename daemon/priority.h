@@ -1,0 +1,33 @@
+/* The streaming children (libxl's save helper for saves, restores and
+ * migrations; our dump helper) run at a lower CPU and I/O priority
+ * (--helper-nice, --helper-ioprio), so that they cannot starve the loop
+ * that answers queries.  Children that serve running guests (device
+ * models, bootloaders, hotplug scripts) keep the daemon's priority: they
+ * are told apart by the program they run, seen in /proc. */
+#ifndef DAEMON_PRIORITY_H
+#define DAEMON_PRIORITY_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* What --helper-ioprio accepts: "be/N" (best effort, 0-7), "idle", "none"
+ * (leave it as it is).  Returns false if text is none of those. */
+bool priority_parse_ioprio(const char *text, int *out);
+
+/* Lowers pid to the helpers' priority.  Returns 0 or an errno. */
+int priority_lower(pid_t pid);
+
+/* libxl's fork_replacement hook: forks, and in the parent watches the
+ * child until it has exec'ed (a few ms): a save helper is lowered, any
+ * other program is left alone. */
+pid_t priority_fork_libxl_child(void *user);
+
+/* Lowers the save helpers among parent's children (a build helper that
+ * restores: libxl forks its save helper there, out of our sight).
+ * Returns how many it lowered now. */
+int priority_lower_streamers_of(pid_t parent);
+
+/* Stops watching children that have not exec'ed yet (shutdown). */
+void priority_shutdown(void);
+
+#endif
