@@ -8,7 +8,9 @@
 #                                                   tests/pkg/check-packages.sh
 #   6. real Xen 4.17 under QEMU, end to end                   make check-xen
 #   7. disk leases with two sanlock "hosts" (minutes)         make check-sanlock
-# XENLIGHTD_SKIP="asan valgrind fuzz pkg xen sanlock" leaves stages out (for a quick
+#   8. the resource agent (ocf-tester) and a three-node Pacemaker cluster
+#      in network namespaces                                 make check-ha
+# XENLIGHTD_SKIP="asan valgrind fuzz pkg xen sanlock ha" leaves stages out (for a quick
 # local run; CI runs everything).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,5 +55,9 @@ fi
 stage "disk leases: two hosts, lockspace and sanlock"
 if ! skipped sanlock; then
 	make -C "$top/build" check-sanlock || fail "check-sanlock"
+fi
+stage "Pacemaker: resource agent and a three-node cluster"
+if ! skipped ha; then
+	make -C "$top/build" check-ha || fail "check-ha"
 fi
 stage "all tests passed"
