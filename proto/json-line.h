@@ -22,8 +22,9 @@
 /* Strict RFC 8259 check of buf[0..len) holding exactly one JSON value with
  * optional surrounding whitespace: strict UTF-8 (no overlongs, surrogates or
  * code points past U+10FFFF), no control characters in strings, no lone
- * surrogate escapes, integers that fit in 64 bits, at most max_depth levels
- * of nesting.  Returns true, or false with *why set to a static message. */
+ * surrogate escapes, no NUL (\u0000: C strings would end there), no key
+ * twice in one object (compared decoded), integers that fit in 64 bits, at
+ * most max_depth levels of nesting.  Returns true, or false with *why set to a static message. */
 bool json_validate(const char *buf, size_t len, int max_depth, const char **why);
 
 /* Parses one line into a JSON object.  Returns NULL with an InvalidMessage
