@@ -134,6 +134,12 @@ struct err *image_check_target(const char *path, bool overwrite)
 {
 	struct stat st;
 
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return err_new(ERR_INVALID_ARGUMENT, "%s exists and is not a "
+		    "regular file (%s): it is never replaced", path,
+		    S_ISLNK(st.st_mode) ? "a symbolic link" :
+		    S_ISFIFO(st.st_mode) ? "a FIFO" :
+		    S_ISDIR(st.st_mode) ? "a directory" : "a special file");
 	if (!overwrite && lstat(path, &st) == 0)
 		return err_new(ERR_INVALID_ARGUMENT, "%s exists (overwrite: "
 		    "true replaces it)", path);

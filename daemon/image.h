@@ -23,8 +23,8 @@ struct image_file {
 	uint64_t bytes;			/* the complete file's size */
 };
 
-/* When a request arrives: path may be written (it does not exist, unless
- * overwrite; its directory does). */
+/* When a request arrives: path may be written (it does not exist, or is
+ * a regular file and overwrite; its directory does). */
 struct err *image_check_target(const char *path, bool overwrite);
 
 void image_file_init(struct image_file *f, const char *path, bool overwrite);
