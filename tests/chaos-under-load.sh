@@ -58,7 +58,7 @@ while [ "$done_its" -lt "$total" ]; do
 		    "replay: CHAOS_SEED=$seed CHAOS_ITERATIONS=$n CHAOS_ROUND=$n $0 $build"
 		exit 1
 	fi
-	read -r _ _ _ _ r_on _ r_saved _ r_shut _ r_rest <"$work/report"
+	read -r _ _ _ _ _ r_on _ r_saved _ r_shut _ r_rest <"$work/report"
 	ran_on=$((ran_on + r_on)) saved=$((saved + r_saved))
 	shut=$((shut + r_shut)) restored=$((restored + r_rest))
 	done_its=$((done_its + n)) runs=$((runs + 1))
