@@ -499,6 +499,20 @@ json_object *json_line_parse(const char *line, size_t len, struct err **err)
 	return obj;
 }
 
+bool json_int64_exact(json_object *value, int64_t *out)
+{
+	int64_t v = json_object_get_int64(value);
+
+	/* json-c gives INT64_MAX for any larger integer (up to 2^64-1,
+	 * which the validator lets through): those are out of range, not
+	 * INT64_MAX */
+	if (v == INT64_MAX &&
+	    json_object_get_uint64(value) > (uint64_t)INT64_MAX)
+		return false;
+	*out = v;
+	return true;
+}
+
 const char *json_line_format(json_object *obj, size_t *len)
 {
 	return json_object_to_json_string_length(obj,

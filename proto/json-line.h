@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 
@@ -31,6 +32,10 @@ bool json_validate(const char *buf, size_t len, int max_depth, const char **why)
  * error when the line is not valid JSON, not an object, too deep, or has
  * trailing garbage. */
 json_object *json_line_parse(const char *line, size_t len, struct err **err);
+
+/* An integer's value as an int64_t, exactly: false for one past INT64_MAX
+ * (json-c would clamp it to INT64_MAX). */
+bool json_int64_exact(json_object *value, int64_t *out);
 
 /* Serialises obj compactly (no pretty-printing), without the newline.  The
  * string belongs to obj and lives until obj is freed or changed. */

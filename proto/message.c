@@ -4,8 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "proto/json-line.h"
 #include "proto/message.h"
-#include "proto/schema.h"
 
 /* The first thing wrong with an envelope is the one reported. */
 static void first_error(struct err **e, const char *desc)

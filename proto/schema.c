@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "proto/json-line.h"
 #include "proto/schema.h"
 
 #define DEFAULT_STRING_MAX 4096
@@ -100,20 +101,6 @@ static bool decimal_domid_in_range(const char *s)
 		if (value > DOMID_MAX)
 			return false;
 	}
-	return true;
-}
-
-bool json_int64_exact(json_object *value, int64_t *out)
-{
-	int64_t v = json_object_get_int64(value);
-
-	/* json-c gives INT64_MAX for any larger integer (up to 2^64-1,
-	 * which the validator lets through): those are out of range, not
-	 * INT64_MAX */
-	if (v == INT64_MAX &&
-	    json_object_get_uint64(value) > (uint64_t)INT64_MAX)
-		return false;
-	*out = v;
 	return true;
 }
 

@@ -47,10 +47,6 @@ bool schema_valid_domain_name(const char *name);
 bool schema_valid_uuid(const char *text);
 bool schema_valid_path(const char *path);
 
-/* The integer value as an int64_t, exactly: false for one past INT64_MAX
- * (json-c would clamp it). */
-bool json_int64_exact(json_object *value, int64_t *out);
-
 /* Typed getters for checked arguments (absent: the default). */
 const char *arg_string(json_object *args, const char *name);
 int64_t arg_int(json_object *args, const char *name, int64_t dflt);
