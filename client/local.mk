@@ -77,7 +77,7 @@ tests/fuzz/fuzz-xlctl-args: $(XLCTL_FUZZ_SRC)
 fuzz-client: tests/fuzz/fuzz-xlctl-args
 fuzz-run-client: fuzz-client
 	@$(MKDIR_P) tests/fuzz/corpus/xlctl-args
-	tests/fuzz/fuzz-xlctl-args -max_total_time=$(FUZZ_SECONDS) \
+	$(FUZZ_RUN) xlctl-args tests/fuzz/fuzz-xlctl-args -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=512 -close_fd_mask=3 tests/fuzz/corpus/xlctl-args \
 	    $(top_srcdir)/tests/fuzz/seeds/xlctl-args
 fuzz: fuzz-client

@@ -16,16 +16,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "daemon/build-run.h"
+#include "daemon/helper-child.h"
 #include "daemon/helper-log.h"
 
 #define CONFIG_MAX (64 * 1024 * 1024)
@@ -112,28 +111,23 @@ static char *read_config(int fd)
 
 int main(int argc, char **argv)
 {
-	bool restore = argc == 4 && strcmp(argv[3], "--restore") == 0;
+	int used = helper_child_init(argc, argv);
+	bool restore = used > 0 && argc == used + 2 &&
+	    strcmp(argv[used + 1], "--restore") == 0;
 	libxl_domain_config config;
 	libxl_ctx *ctx = NULL;
 	uint32_t domid = INVALID_DOMID;
-	char *text, *end = NULL;
-	long parent = 0;
+	char *text;
 	int out, null, rc;
 
-	if ((argc == 3 || restore) && strcmp(argv[1], "--parent") == 0)
-		parent = strtol(argv[2], &end, 10);
-	if (parent <= 0 || end == NULL || *end != '\0') {
+	/* a build must not outlive the daemon that asked for it: the next
+	 * daemon destroys what it half-built, and nothing may build behind
+	 * its back afterwards (helper_child_init) */
+	if (used < 0 || (argc != used + 1 && !restore)) {
 		fprintf(stderr, "usage: xenlightd-build-helper --parent PID "
 		    "[--restore] < CONFIG.json\n");
 		return BUILD_HELPER_USAGE;
 	}
-	/* A build must not outlive the daemon that asked for it: the next
-	 * daemon destroys what it half-built, and nothing may build behind
-	 * its back afterwards.  A daemon that died before we got here sent
-	 * no signal: then the parent is another process already. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != (pid_t)parent)
-		return BUILD_HELPER_USAGE;
 	/* The result goes to a private copy of stdout, so that no process
 	 * libxl starts (device model, hotplug scripts) keeps the daemon's
 	 * pipe open; their output goes to stderr. */

@@ -158,7 +158,7 @@ struct build_run *build_run_start(libxl_ctx *ctx,
 	struct build_run *r;
 	posix_spawn_file_actions_t actions;
 	int config_pipe[2], result_pipe[2], error;
-	char *args[4], parent[16];
+	char *args[2];
 	pid_t pid;
 
 	if (pipe2(config_pipe, O_CLOEXEC) < 0) {
@@ -174,11 +174,8 @@ struct build_run *build_run_start(libxl_ctx *ctx,
 		    strerror(error));
 		return NULL;
 	}
-	snprintf(parent, sizeof parent, "%d", (int)getpid());
-	args[0] = "--parent";
-	args[1] = parent;
-	args[2] = restore_fd >= 0 ? "--restore" : NULL;
-	args[3] = NULL;
+	args[0] = restore_fd >= 0 ? "--restore" : NULL;
+	args[1] = NULL;
 	/* every other fd of ours is close-on-exec */
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_adddup2(&actions, config_pipe[0], 0);

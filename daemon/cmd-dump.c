@@ -74,7 +74,7 @@ static bool dump_measure(struct job *job, uint64_t *current)
 	struct dump_job *dj = job->data;
 	struct stat st;
 
-	if (dj->image.temp_path == NULL || stat(dj->image.temp_path, &st) < 0)
+	if (dj->image.fd < 0 || fstat(dj->image.fd, &st) < 0)
 		return false;
 	*current = (uint64_t)st.st_size;
 	return true;
@@ -186,7 +186,8 @@ static void dump_helper_exited(pid_t pid, int status, void *arg)
 static void dump_spawn(struct job *job, int rc)
 {
 	struct dump_job *dj = job->data;
-	char domid[16], *args[3];
+	posix_spawn_file_actions_t actions;
+	char domid[16], *args[2];
 	pid_t pid;
 	int error;
 
@@ -202,9 +203,14 @@ static void dump_spawn(struct job *job, int rc)
 	}
 	snprintf(domid, sizeof domid, "%" PRIu32, dj->domid);
 	args[0] = domid;
-	args[1] = dj->image.temp_path;
-	args[2] = NULL;
-	error = helper_spawn("xenlightd-dump-helper", args, NULL, &pid);
+	args[1] = NULL;
+	/* the helper writes to the file we created and journaled, never
+	 * to a name of its own */
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, dj->image.fd,
+	    DUMP_HELPER_IMAGE_FD);
+	error = helper_spawn("xenlightd-dump-helper", args, &actions, &pid);
+	posix_spawn_file_actions_destroy(&actions);
 	if (error != 0) {
 		dump_fail(job, err_new(ERR_INTERNAL, "cannot start the dump "
 		    "helper: %s", strerror(error)));
@@ -239,9 +245,6 @@ static void dump_start(struct job *job)
 		job_fail(job, e);
 		return;
 	}
-	/* the helper writes by name */
-	close(dj->image.fd);
-	dj->image.fd = -1;
 	if (dj->live || paused) {
 		dump_spawn(job, 0);
 		return;

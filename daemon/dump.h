@@ -9,4 +9,7 @@
 #define DUMP_HELPER_IO_ERROR 3	/* libxl failed on an I/O error */
 #define DUMP_HELPER_NO_HYPERVISOR 4
 
+/* The helper's fd for the core file */
+#define DUMP_HELPER_IMAGE_FD 3
+
 #endif

@@ -62,37 +62,33 @@ int fsutil_fsync_parent(const char *path)
 	return rc;
 }
 
-int fsutil_create_partial(const char *final_path, mode_t mode, char **temp_path)
+char *fsutil_partial_name(const char *final_path)
 {
 	char *dir = fsutil_dirname(final_path);
-	char *copy = strdup(final_path);
-	const char *base = basename(copy);
+	char *copy = strdup(final_path), *name;
 
+	if (copy == NULL || asprintf(&name, "%s/.%s" PARTIAL_MARK "%06x", dir,
+	    basename(copy), arc4random_uniform(0x1000000)) < 0)
+		abort();
+	free(dir);
+	free(copy);
+	return name;
+}
+
+int fsutil_create_partial(const char *final_path, mode_t mode, char **temp_path)
+{
 	for (int attempt = 0; attempt < 100; attempt++) {
-		char *name;
-		int fd;
+		char *name = fsutil_partial_name(final_path);
+		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 
-		if (asprintf(&name, "%s/.%s" PARTIAL_MARK "%06x", dir, base,
-		    arc4random_uniform(0x1000000)) < 0)
-			abort();
-		fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 		if (fd >= 0) {
 			*temp_path = name;
-			free(dir);
-			free(copy);
 			return fd;
 		}
 		free(name);
-		if (errno != EEXIST) {
-			int e = errno;
-
-			free(dir);
-			free(copy);
-			return -e;
-		}
+		if (errno != EEXIST)
+			return -errno;
 	}
-	free(dir);
-	free(copy);
 	return -EEXIST;
 }
 
@@ -256,17 +252,53 @@ struct err *fsutil_check_parent_dir(const char *path)
 	return e;
 }
 
+int fsutil_open_parent(const char *path)
+{
+	char *dir = fsutil_dirname(path);
+	/* O_DIRECTORY fails on anything else before it is opened: a FIFO
+	 * there cannot block us */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+
+	free(dir);
+	return fd >= 0 ? fd : -errno;
+}
+
+const char *fsutil_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+int fsutil_create_at(int dir_fd, const char *path, mode_t mode)
+{
+	int fd = openat(dir_fd, fsutil_base(path), O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+
+	return fd >= 0 ? fd : -errno;
+}
+
 int fsutil_open_regular(const char *path, struct err **e)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	int dir = fsutil_open_parent(path), fd;
 	struct stat st;
 
+	if (dir < 0) {
+		*e = err_new(dir == -ENOENT || dir == -ENOTDIR ?
+		    ERR_INVALID_ARGUMENT : ERR_IO, "cannot open %s: %s", path,
+		    strerror(-dir));
+		return -1;
+	}
+	fd = openat(dir, fsutil_base(path), O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+	    O_CLOEXEC);
 	if (fd < 0) {
 		*e = err_new(errno == ENOENT || errno == ELOOP ?
 		    ERR_INVALID_ARGUMENT : ERR_IO, "cannot open %s: %s", path,
 		    errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+		close(dir);
 		return -1;
 	}
+	close(dir);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		*e = err_new(ERR_INVALID_ARGUMENT, "%s is not a regular file",
 		    path);

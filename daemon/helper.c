@@ -39,15 +39,20 @@ static char *helper_path(const char *name)
 int helper_spawn(const char *name, char *const args[],
     const posix_spawn_file_actions_t *actions, pid_t *pid)
 {
-	char *argv[HELPER_ARGS_MAX + 2], *path = helper_path(name);
+	char *argv[HELPER_ARGS_MAX + 4], *path = helper_path(name), parent[16];
 	posix_spawnattr_t attr;
 	sigset_t none, defaults;
 	int i, error;
 
+	/* the helper checks that this process is still its parent once it
+	 * has asked to die with it (helper-child.h) */
+	snprintf(parent, sizeof parent, "%d", (int)getpid());
 	argv[0] = path;
+	argv[1] = "--parent";
+	argv[2] = parent;
 	for (i = 0; args[i] != NULL && i < HELPER_ARGS_MAX; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
+		argv[i + 3] = args[i];
+	argv[i + 3] = NULL;
 	/* the child starts with default signal handling and nothing
 	 * blocked, whatever libevent did to ours */
 	sigemptyset(&none);

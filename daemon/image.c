@@ -20,6 +20,7 @@ struct image_commit {
 	struct job *job;
 	struct image_file *file;
 	int fd;
+	int dir_fd;			/* the file's (it outlives us) */
 	char *temp;
 	char *path;
 	bool overwrite;
@@ -33,7 +34,7 @@ static void image_commit_finish(struct image_commit *ic, struct err *e)
 	struct image_file *f = ic->file;
 
 	if (e != NULL)
-		unlink(ic->temp);
+		unlinkat(ic->dir_fd, fsutil_base(ic->temp), 0);
 	/* renamed, or removed */
 	free(f->temp_path);
 	f->temp_path = NULL;
@@ -60,7 +61,7 @@ static void image_dir_sync_work(void *arg)
 {
 	struct image_commit *ic = arg;
 
-	ic->error = -fsutil_fsync_parent(ic->path);
+	ic->error = fsync(ic->dir_fd) < 0 ? errno : 0;
 }
 
 static void image_synced(void *arg)
@@ -77,11 +78,10 @@ static void image_synced(void *arg)
 		image_commit_finish(ic, err_new(ERR_ABORTED, "aborted"));
 		return;
 	}
-	if (ic->overwrite)
-		rc = rename(ic->temp, ic->path);
-	else
-		rc = renameat2(AT_FDCWD, ic->temp, AT_FDCWD, ic->path,
-		    RENAME_NOREPLACE);
+	/* in the directory opened when the file was created, whatever
+	 * happened to its path since */
+	rc = renameat2(ic->dir_fd, fsutil_base(ic->temp), ic->dir_fd,
+	    fsutil_base(ic->path), ic->overwrite ? 0 : RENAME_NOREPLACE);
 	if (rc < 0) {
 		image_commit_finish(ic, err_new(ERR_IO, "cannot rename %s to %s: "
 		    "%s", ic->temp, ic->path, errno == EEXIST ?
@@ -99,7 +99,8 @@ static void image_sync_work(void *arg)
 
 	ic->error = 0;
 	if (ic->fd < 0)
-		ic->fd = open(ic->temp, O_RDONLY | O_CLOEXEC);
+		ic->fd = openat(ic->dir_fd, fsutil_base(ic->temp), O_RDONLY |
+		    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (ic->fd < 0 || fsync(ic->fd) < 0 || fstat(ic->fd, &st) < 0)
 		ic->error = errno;
 	else
@@ -118,6 +119,7 @@ void image_file_commit(struct image_file *f, struct job *job,
 	ic->file = f;
 	ic->fd = f->fd;
 	f->fd = -1;			/* the worker closes it */
+	ic->dir_fd = f->dir_fd;
 	ic->temp = xstrdup(f->temp_path);
 	ic->path = xstrdup(f->path);
 	ic->overwrite = f->overwrite;
@@ -174,6 +176,12 @@ struct err *image_check_target(const char *path, bool overwrite)
 {
 	struct stat st;
 
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return err_new(ERR_INVALID_ARGUMENT, "%s exists and is not a "
+		    "regular file (%s): it is never replaced", path,
+		    S_ISLNK(st.st_mode) ? "a symbolic link" :
+		    S_ISFIFO(st.st_mode) ? "a FIFO" :
+		    S_ISDIR(st.st_mode) ? "a directory" : "a special file");
 	if (!overwrite && lstat(path, &st) == 0)
 		return err_new(ERR_INVALID_ARGUMENT, "%s exists (overwrite: "
 		    "true replaces it)", path);
@@ -185,6 +193,7 @@ void image_file_init(struct image_file *f, const char *path, bool overwrite)
 	f->path = xstrdup(path);
 	f->temp_path = NULL;
 	f->fd = -1;
+	f->dir_fd = -1;
 	f->overwrite = overwrite;
 	f->bytes = 0;
 }
@@ -197,7 +206,7 @@ void image_file_discard(struct image_file *f)
 	}
 	if (f->temp_path != NULL) {
 		/* never a complete-looking leftover */
-		unlink(f->temp_path);
+		unlinkat(f->dir_fd, fsutil_base(f->temp_path), 0);
 		free(f->temp_path);
 		f->temp_path = NULL;
 	}
@@ -206,19 +215,43 @@ void image_file_discard(struct image_file *f)
 void image_file_dispose(struct image_file *f)
 {
 	image_file_discard(f);
+	if (f->dir_fd >= 0)
+		close(f->dir_fd);
+	f->dir_fd = -1;
 	free(f->path);
 	f->path = NULL;
 }
 
 struct err *image_file_create(struct image_file *f, struct job *job)
 {
-	int fd = fsutil_create_partial(f->path, 0600, &f->temp_path);
+	int fd = -EEXIST;
 
+	if (f->dir_fd < 0)
+		f->dir_fd = fsutil_open_parent(f->path);
+	if (f->dir_fd < 0) {
+		fd = f->dir_fd;
+		f->dir_fd = -1;
+		return err_new(ERR_IO, "cannot open the directory of %s: %s",
+		    f->path, strerror(-fd));
+	}
+	for (int attempt = 0; attempt < 100 && fd == -EEXIST; attempt++) {
+		char *temp = fsutil_partial_name(f->path);
+
+		/* the name is in the journal before the file exists: a
+		 * daemon killed in between leaves nothing unaccounted for */
+		job_set_journal(job, "temp", json_object_new_string(temp));
+		fd = fsutil_create_at(f->dir_fd, temp, 0600);
+		if (fd >= 0)
+			f->temp_path = temp;
+		else
+			free(temp);
+	}
 	if (fd < 0)
 		return err_new(ERR_IO, "cannot create a file next to %s: %s",
 		    f->path, strerror(-fd));
+	/* writes to a regular file block as they should */
+	fcntl(fd, F_SETFL, 0);
 	f->fd = fd;
-	job_set_journal(job, "temp", json_object_new_string(f->temp_path));
 	return NULL;
 }
 

@@ -18,18 +18,21 @@ struct image_file {
 	char *path;
 	char *temp_path;		/* until renamed into place */
 	int fd;
+	int dir_fd;			/* path's directory, opened once */
 	bool overwrite;
 	uint64_t bytes;			/* the complete file's size */
 };
 
-/* When a request arrives: path may be written (it does not exist, unless
- * overwrite; its directory does). */
+/* When a request arrives: path may be written (it does not exist, or is
+ * a regular file and overwrite; its directory does). */
 struct err *image_check_target(const char *path, bool overwrite);
 
 void image_file_init(struct image_file *f, const char *path, bool overwrite);
 void image_file_dispose(struct image_file *f);
-/* Creates the temporary file next to f->path (f->fd open for writing) and
- * journals its name as "temp" for recovery. */
+/* Opens f->path's directory and creates the temporary file in it (f->fd
+ * open for writing), after journaling its name as "temp" for recovery.
+ * Everything after (the commit's rename and fsync, a discard) happens in
+ * that directory, relative to its fd. */
 struct err *image_file_create(struct image_file *f, struct job *job);
 /* Removes what was written (a failure, an abort). */
 void image_file_discard(struct image_file *f);

@@ -60,7 +60,8 @@ daemon_xenlightd_LDADD = daemon/libxlcfg.la daemon/liblease.la \
 # libxl's core dump is synchronous inside its call: it runs in this helper
 pkglibexec_PROGRAMS += daemon/xenlightd-dump-helper
 daemon_xenlightd_dump_helper_SOURCES = daemon/dump-helper.c daemon/dump.h \
-	daemon/helper-log.c daemon/helper-log.h
+	daemon/helper-log.c daemon/helper-log.h \
+	daemon/helper-child.c daemon/helper-child.h
 daemon_xenlightd_dump_helper_CFLAGS = $(AM_CFLAGS) $(XENLIGHT_CFLAGS)
 daemon_xenlightd_dump_helper_LDADD = $(XENLIGHT_LIBS)
 
@@ -68,7 +69,8 @@ daemon_xenlightd_dump_helper_LDADD = $(XENLIGHT_LIBS)
 # in this helper, one domain per run
 pkglibexec_PROGRAMS += daemon/xenlightd-build-helper
 daemon_xenlightd_build_helper_SOURCES = daemon/build-helper.c daemon/build-run.h \
-	daemon/helper-log.c daemon/helper-log.h
+	daemon/helper-log.c daemon/helper-log.h \
+	daemon/helper-child.c daemon/helper-child.h
 daemon_xenlightd_build_helper_CFLAGS = $(AM_CFLAGS) $(XENLIGHT_CFLAGS) \
 	$(JSONC_CFLAGS)
 daemon_xenlightd_build_helper_LDADD = $(XENLIGHT_LIBS) $(JSONC_LIBS)

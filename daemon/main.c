@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -185,7 +184,14 @@ static int lock_rundir(void)
 		free(path);
 		return -1;
 	}
-	if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+	/* A POSIX record lock belongs to this process alone: no child
+	 * (forked by libxl or the simulator, spawned helpers) inherits it,
+	 * so none that outlives a killed daemon can keep the next one out.
+	 * (An flock would be shared through every inherited copy of the
+	 * fd.)  Nothing else in this process opens the file, whose close
+	 * would drop it. */
+	if (fcntl(lock_fd, F_SETLK, &(struct flock){ .l_type = F_WRLCK,
+	    .l_whence = SEEK_SET }) < 0) {
 		log_critical("another xenlightd is running on %s",
 		    options.rundir);
 		free(path);

@@ -7,15 +7,35 @@
 #include <unistd.h>
 
 #include "proto/json-line.h"
+#include "proto/mem.h"
 
 /* ------------------------------------------------------------------------
  * Strict validation.  A recursive-descent walk would put the depth limit on
  * the C stack; an explicit stack of container kinds keeps it flat. */
 
+/* The keys of the objects still open, decoded, to find a key given twice
+ * (json-c would keep the last one: a request could say one thing to a
+ * check and another to the code that acts).  Each object's keys are
+ * sorted and compared when it closes, then dropped: O(n log n) in the
+ * line's length whatever the input, and memory within a few times it. */
+struct key_ref {
+	size_t off, len;		/* in keys.bytes */
+};
+
+struct key_stack {
+	char *bytes;
+	size_t used, cap;
+	struct key_ref *refs;
+	size_t n, refs_cap;
+	size_t first_ref[PROTO_MAX_DEPTH + 1];	/* per open container */
+	size_t first_byte[PROTO_MAX_DEPTH + 1];
+};
+
 struct validator {
 	const unsigned char *p;
 	const unsigned char *end;
 	const char *why;
+	struct key_stack keys;
 };
 
 static void skip_space(struct validator *v)
@@ -121,6 +141,9 @@ static bool string_token(struct validator *v)
 		if (unit < 0)
 			return fail(v, "invalid \\u escape");
 		v->p += 6;
+		/* C strings end at a NUL: "a\u0000b" would be read as "a" */
+		if (unit == 0)
+			return fail(v, "NUL (\\u0000) in a string");
 		if (unit >= 0xdc00 && unit <= 0xdfff)
 			return fail(v, "lone surrogate in \\u escape");
 		if (unit >= 0xd800 && unit <= 0xdbff) {
@@ -133,6 +156,132 @@ static bool string_token(struct validator *v)
 		}
 	}
 	return fail(v, "unterminated string");
+}
+
+/* ------------------------------------------------------------------------
+ * Keys given twice */
+
+static void keys_open(struct key_stack *k, int depth)
+{
+	k->first_ref[depth] = k->n;
+	k->first_byte[depth] = k->used;
+}
+
+static char unescaped(unsigned char c)
+{
+	switch (c) {
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	default: return (char)c;	/* " \\ / */
+	}
+}
+
+static size_t utf8_put(char *out, uint32_t cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Adds the key whose (validated) string token, quotes included, is
+ * [start, end), decoded: "a" and "\\u0061" are the same key.  The decoded
+ * form is never longer than the token. */
+static void keys_add(struct key_stack *k, const unsigned char *start,
+    const unsigned char *end)
+{
+	const unsigned char *p = start + 1, *stop = end - 1;
+	size_t need = (size_t)(stop - p);
+	struct key_ref *ref;
+
+	if (k->n == k->refs_cap) {
+		k->refs_cap = k->refs_cap != 0 ? 2 * k->refs_cap : 16;
+		k->refs = xrealloc(k->refs, k->refs_cap * sizeof *k->refs);
+	}
+	if (k->cap - k->used < need) {
+		k->cap = k->used + need > 2 * k->cap ? k->used + need + 256 :
+		    2 * k->cap;
+		k->bytes = xrealloc(k->bytes, k->cap);
+	}
+	ref = &k->refs[k->n++];
+	ref->off = k->used;
+	while (p < stop) {
+		uint32_t cp;
+
+		if (*p != '\\') {
+			k->bytes[k->used++] = (char)*p++;
+			continue;
+		}
+		if (p[1] != 'u') {
+			k->bytes[k->used++] = unescaped(p[1]);
+			p += 2;
+			continue;
+		}
+		cp = (uint32_t)hex4(p + 2);
+		p += 6;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) +
+			    ((uint32_t)hex4(p + 2) - 0xdc00);
+			p += 6;
+		}
+		k->used += utf8_put(k->bytes + k->used, cp);
+	}
+	ref->len = k->used - ref->off;
+}
+
+static int key_compare(const void *a, const void *b, void *arg)
+{
+	const struct key_ref *x = a, *y = b;
+	const char *bytes = arg;
+	int c = memcmp(bytes + x->off, bytes + y->off,
+	    x->len < y->len ? x->len : y->len);
+
+	if (c != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* The object open at depth closes: false if a key of it came twice. */
+static bool keys_close(struct key_stack *k, int depth)
+{
+	struct key_ref *first = k->refs + k->first_ref[depth];
+	size_t count = k->n - k->first_ref[depth];
+	bool unique = true;
+
+	if (count > 1) {
+		qsort_r(first, count, sizeof *first, key_compare, k->bytes);
+		for (size_t i = 1; i < count && unique; i++)
+			unique = key_compare(&first[i - 1], &first[i],
+			    k->bytes) != 0;
+	}
+	k->n = k->first_ref[depth];
+	k->used = k->first_byte[depth];
+	return unique;
+}
+
+static void keys_free(struct key_stack *k)
+{
+	free(k->bytes);
+	free(k->refs);
 }
 
 /* Integers must fit in int64_t or uint64_t: json-c would saturate them. */
@@ -212,6 +361,8 @@ static bool value_start(struct validator *v, char *stack, int *depth,
 	case '[':
 		if (*depth >= max_depth)
 			return fail(v, "JSON nested too deeply");
+		if (*v->p == '{')
+			keys_open(&v->keys, *depth);
 		stack[(*depth)++] = (char)*v->p;
 		v->p++;
 		*opened = true;
@@ -234,7 +385,7 @@ static bool value_start(struct validator *v, char *stack, int *depth,
 bool json_validate(const char *buf, size_t len, int max_depth, const char **why)
 {
 	struct validator v = { (const unsigned char *)buf,
-		(const unsigned char *)buf + len, NULL };
+		(const unsigned char *)buf + len, NULL, { 0 } };
 	char stack[PROTO_MAX_DEPTH + 1];
 	int depth = 0;
 	bool opened;
@@ -259,6 +410,8 @@ bool json_validate(const char *buf, size_t len, int max_depth, const char **why)
 			    (kind == '[' && *v.p == ']')) {
 				v.p++;
 				depth--;
+				if (kind == '{')
+					keys_close(&v.keys, depth);
 				opened = false;
 				continue;
 			}
@@ -269,6 +422,10 @@ bool json_validate(const char *buf, size_t len, int max_depth, const char **why)
 		    (kind == '[' && *v.p == ']')) {
 			v.p++;
 			depth--;
+			if (kind == '{' && !keys_close(&v.keys, depth)) {
+				fail(&v, "duplicate key in an object");
+				goto bad;
+			}
 			continue;
 		} else {
 			fail(&v, kind == '{' ? "expected ',' or '}'" :
@@ -280,8 +437,13 @@ bool json_validate(const char *buf, size_t len, int max_depth, const char **why)
 				fail(&v, "expected a string key");
 				goto bad;
 			}
-			if (!string_token(&v))
-				goto bad;
+			{
+				const unsigned char *key = v.p;
+
+				if (!string_token(&v))
+					goto bad;
+				keys_add(&v.keys, key, v.p);
+			}
 			skip_space(&v);
 			if (v.p >= v.end || *v.p != ':') {
 				fail(&v, "expected ':'");
@@ -298,8 +460,10 @@ bool json_validate(const char *buf, size_t len, int max_depth, const char **why)
 		fail(&v, "trailing data after the JSON value");
 		goto bad;
 	}
+	keys_free(&v.keys);
 	return true;
 bad:
+	keys_free(&v.keys);
 	if (why != NULL)
 		*why = v.why;
 	return false;
@@ -333,6 +497,20 @@ json_object *json_line_parse(const char *line, size_t len, struct err **err)
 		return NULL;
 	}
 	return obj;
+}
+
+bool json_int64_exact(json_object *value, int64_t *out)
+{
+	int64_t v = json_object_get_int64(value);
+
+	/* json-c gives INT64_MAX for any larger integer (up to 2^64-1,
+	 * which the validator lets through): those are out of range, not
+	 * INT64_MAX */
+	if (v == INT64_MAX &&
+	    json_object_get_uint64(value) > (uint64_t)INT64_MAX)
+		return false;
+	*out = v;
+	return true;
 }
 
 const char *json_line_format(json_object *obj, size_t *len)

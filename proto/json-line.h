@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 
@@ -22,14 +23,19 @@
 /* Strict RFC 8259 check of buf[0..len) holding exactly one JSON value with
  * optional surrounding whitespace: strict UTF-8 (no overlongs, surrogates or
  * code points past U+10FFFF), no control characters in strings, no lone
- * surrogate escapes, integers that fit in 64 bits, at most max_depth levels
- * of nesting.  Returns true, or false with *why set to a static message. */
+ * surrogate escapes, no NUL (\u0000: C strings would end there), no key
+ * twice in one object (compared decoded), integers that fit in 64 bits, at
+ * most max_depth levels of nesting.  Returns true, or false with *why set to a static message. */
 bool json_validate(const char *buf, size_t len, int max_depth, const char **why);
 
 /* Parses one line into a JSON object.  Returns NULL with an InvalidMessage
  * error when the line is not valid JSON, not an object, too deep, or has
  * trailing garbage. */
 json_object *json_line_parse(const char *line, size_t len, struct err **err);
+
+/* An integer's value as an int64_t, exactly: false for one past INT64_MAX
+ * (json-c would clamp it to INT64_MAX). */
+bool json_int64_exact(json_object *value, int64_t *out);
 
 /* Serialises obj compactly (no pretty-printing), without the newline.  The
  * string belongs to obj and lives until obj is freed or changed. */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "proto/json-line.h"
 #include "proto/message.h"
 
 /* The first thing wrong with an envelope is the one reported. */
@@ -43,13 +44,16 @@ struct err *proto_request_parse(json_object *root, struct proto_request *out)
 			}
 			out->detach = json_object_get_boolean(value);
 		} else if (strcmp(key, "lock_wait_ms") == 0) {
+			int64_t ms;
+
 			if (!json_object_is_type(value, json_type_int) ||
-			    json_object_get_int64(value) < 0) {
-				first_error(&e, "'lock_wait_ms' must be an integer >= 0");
+			    !json_int64_exact(value, &ms) || ms < 0) {
+				first_error(&e, "'lock_wait_ms' must be an integer "
+				    "from 0 to 2^63-1");
 				continue;
 			}
 			out->has_lock_wait = true;
-			out->lock_wait_ms = json_object_get_int64(value);
+			out->lock_wait_ms = ms;
 		} else if (e == NULL) {
 			e = err_new(ERR_INVALID_MESSAGE,
 			    "unknown top-level key '%.64s'", key);

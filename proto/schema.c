@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "proto/json-line.h"
 #include "proto/schema.h"
 
 #define DEFAULT_STRING_MAX 4096
@@ -78,13 +79,28 @@ bool schema_valid_path(const char *path)
 	return true;
 }
 
+#define DOMID_MAX 0x7fff
+
 static bool is_decimal(const char *s)
 {
-	if (*s == '\0' || strlen(s) > 10)
+	if (*s == '\0')
 		return false;
 	for (; *s != '\0'; s++)
 		if (!isdigit((unsigned char)*s))
 			return false;
+	return true;
+}
+
+/* A decimal domid string, whole: "4294967297" is no domid (it is not 1). */
+static bool decimal_domid_in_range(const char *s)
+{
+	uint32_t value = 0;
+
+	for (; *s != '\0'; s++) {
+		value = value * 10 + (uint32_t)(*s - '0');
+		if (value > DOMID_MAX)
+			return false;
+	}
 	return true;
 }
 
@@ -113,7 +129,9 @@ static struct err *check_one(const struct arg_spec *spec, json_object *value)
 
 		if (type != json_type_int)
 			return type_error(spec, "an integer");
-		v = json_object_get_int64(value);
+		if (!json_int64_exact(value, &v))
+			return err_new(ERR_INVALID_ARGUMENT,
+			    "argument '%s' is out of range", spec->name);
 		if ((spec->min != 0 || spec->max != 0) &&
 		    (v < spec->min || v > spec->max))
 			return err_new(ERR_INVALID_ARGUMENT,
@@ -163,9 +181,10 @@ static struct err *check_one(const struct arg_spec *spec, json_object *value)
 		}
 	case ARG_DOMAIN:
 		if (type == json_type_int) {
-			int64_t v = json_object_get_int64(value);
+			int64_t v;
 
-			if (v < 0 || v > 0x7fff)
+			if (!json_int64_exact(value, &v) || v < 0 ||
+			    v > DOMID_MAX)
 				return err_new(ERR_INVALID_ARGUMENT,
 				    "argument '%s': domain id out of range",
 				    spec->name);
@@ -175,8 +194,11 @@ static struct err *check_one(const struct arg_spec *spec, json_object *value)
 			return type_error(spec,
 			    "a domain name, UUID or domain id");
 		s = json_object_get_string(value);
-		if (schema_valid_domain_name(s) || schema_valid_uuid(s) ||
-		    is_decimal(s))
+		if (is_decimal(s))
+			return decimal_domid_in_range(s) ? NULL :
+			    err_new(ERR_INVALID_ARGUMENT, "argument '%s': "
+			    "domain id out of range", spec->name);
+		if (schema_valid_domain_name(s) || schema_valid_uuid(s))
 			return NULL;
 		return err_new(ERR_INVALID_ARGUMENT,
 		    "argument '%s': '%.80s' is not a domain name, UUID or id",

@@ -410,11 +410,14 @@ void sim_state_become_owner(void)
 		    sim_host.statedir, strerror(errno));
 		return;
 	}
+	/* a record lock: this process's own, never held by a child forked
+	 * from it (an flock would be, through the inherited fd) */
 	path = sim_persist_path("lock");
 	sim_host.lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	free(path);
 	if (sim_host.lock_fd < 0 ||
-	    flock(sim_host.lock_fd, LOCK_EX | LOCK_NB) < 0) {
+	    fcntl(sim_host.lock_fd, F_SETLK, &(struct flock){ .l_type = F_WRLCK,
+	    .l_whence = SEEK_SET }) < 0) {
 		fprintf(stderr, "libxenlight-sim: another process owns the "
 		    "simulated host in %s; this one is read-only\n",
 		    sim_host.statedir);

@@ -11,7 +11,8 @@ tests_func_libharness_la_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAG
 FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-lifecycle tests/func/test-events tests/func/test-save \
 	tests/func/test-recovery tests/func/test-build tests/func/test-upgrade \
-	tests/func/test-limits tests/func/test-systemd tests/func/test-priority
+	tests/func/test-limits tests/func/test-systemd tests/func/test-priority \
+	tests/func/test-hostile
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
@@ -74,3 +75,6 @@ check-valgrind: $(FUNC_TESTS)
 		./$$t --jobs 2 || exit 1; \
 	done
 .PHONY: check-valgrind
+tests_func_test_hostile_SOURCES = tests/func/test-hostile.c
+tests_func_test_hostile_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_hostile_LDADD = $(FUNC_LDADD)

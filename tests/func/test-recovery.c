@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <criterion/criterion.h>
 
@@ -452,4 +453,42 @@ Test(recovery, definitions_survive_kill_9, .timeout = 600)
 	xlctl_close(c);
 	dut_stop(d);
 	dut_free(d);
+}
+
+/* The root cause of partial files after kill -9 under load: a helper
+ * started just before the daemon died got no death signal (its prctl came
+ * too late) and did its work behind the next daemon's back.  A helper
+ * whose --parent is not its parent any more exits at once, before it
+ * touches anything. */
+static int run_helper(const char *name, const char *parent, const char *arg)
+{
+	const char *builddir = getenv("XENLIGHTD_BUILDDIR");
+	char *path = test_format("%s/daemon/%s", builddir ? builddir : ".",
+	    name);
+	int status;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(3);	/* where the dump helper wants its core file */
+		execl(path, path, "--parent", parent, arg, (char *)NULL);
+		_exit(99);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	free(path);
+	cr_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+Test(recovery, helpers_of_a_dead_daemon_exit_at_once, .timeout = 60)
+{
+	char other[16], self[16];
+
+	/* not our pid: to the helper, a daemon that is gone */
+	snprintf(other, sizeof other, "%d", (int)getppid());
+	snprintf(self, sizeof self, "%d", (int)getpid());
+	cr_assert_eq(run_helper("xenlightd-dump-helper", other, "5"), 125);
+	cr_assert_eq(run_helper("xenlightd-build-helper", other, NULL), 125);
+	/* its real parent passes that check (and then wants fd 3) */
+	cr_assert_eq(run_helper("xenlightd-dump-helper", self, "5"), 2);
 }

@@ -21,6 +21,9 @@ XLCFG_FUZZ_XL_CONFIG_SRC = $(top_srcdir)/tests/fuzz/fuzz-xl-config.c \
 XLCFG_FUZZ_SAVEFILE_SRC = $(top_srcdir)/tests/fuzz/fuzz-savefile-header.c \
 	$(top_srcdir)/daemon/savefile.c $(XLCFG_FUZZ_PROTO)
 FUZZ_SECONDS = 60
+# every run through it: libFuzzer's final stats and a "fuzz-run: LABEL: N
+# executions" line to sum
+FUZZ_RUN = $(SHELL) $(top_srcdir)/tests/fuzz/run.sh
 
 tests/fuzz/fuzz-xl-config: $(XLCFG_FUZZ_XL_CONFIG_SRC)
 	@$(MKDIR_P) tests/fuzz
@@ -44,7 +47,7 @@ tests/fuzz/fuzz-json-line: $(PROTO_FUZZ_SRC)
 fuzz-proto: tests/fuzz/fuzz-json-line
 fuzz-run-proto: fuzz-proto
 	@$(MKDIR_P) tests/fuzz/corpus/json-line
-	tests/fuzz/fuzz-json-line -max_total_time=$(FUZZ_SECONDS) \
+	$(FUZZ_RUN) json-line tests/fuzz/fuzz-json-line -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=8192 tests/fuzz/corpus/json-line \
 	    $(top_srcdir)/tests/fuzz/seeds/json-line
 .PHONY: fuzz-proto fuzz-run-proto
@@ -64,7 +67,7 @@ tests/fuzz/fuzz-lease: $(LEASE_FUZZ_SRC)
 fuzz-lease: tests/fuzz/fuzz-lease
 fuzz-run-lease: fuzz-lease
 	@$(MKDIR_P) tests/fuzz/corpus/lease
-	tests/fuzz/fuzz-lease -max_total_time=$(FUZZ_SECONDS) \
+	$(FUZZ_RUN) lease tests/fuzz/fuzz-lease -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 tests/fuzz/corpus/lease \
 	    $(top_srcdir)/tests/fuzz/seeds/lease
 .PHONY: fuzz-lease fuzz-run-lease
@@ -77,18 +80,18 @@ fuzz-run: fuzz-run-xlcfg fuzz-run-proto fuzz-run-lease
 fuzz-xlcfg: tests/fuzz/fuzz-xl-config tests/fuzz/fuzz-savefile-header
 fuzz-run-xlcfg: fuzz-xlcfg
 	@$(MKDIR_P) tests/fuzz/corpus/xl-config tests/fuzz/corpus/savefile-header
-	tests/fuzz/fuzz-xl-config -max_total_time=$(FUZZ_SECONDS) \
+	$(FUZZ_RUN) xl-config tests/fuzz/fuzz-xl-config -max_total_time=$(FUZZ_SECONDS) \
 	    -dict=$(top_srcdir)/tests/fuzz/xl-config.dict \
 	    tests/fuzz/corpus/xl-config $(top_srcdir)/tests/fuzz/seeds/xl-config
 	FUZZ_XLU_ORACLE=1 ASAN_OPTIONS=detect_leaks=0 \
-	    tests/fuzz/fuzz-xl-config -detect_leaks=0 \
+	    $(FUZZ_RUN) xl-config-oracle tests/fuzz/fuzz-xl-config -detect_leaks=0 \
 	    -max_total_time=$(FUZZ_SECONDS) \
 	    -dict=$(top_srcdir)/tests/fuzz/xl-config.dict \
 	    tests/fuzz/corpus/xl-config $(top_srcdir)/tests/fuzz/seeds/xl-config
-	tests/fuzz/fuzz-savefile-header -max_total_time=$(FUZZ_SECONDS) \
+	$(FUZZ_RUN) savefile-header tests/fuzz/fuzz-savefile-header -max_total_time=$(FUZZ_SECONDS) \
 	    tests/fuzz/corpus/savefile-header \
 	    $(top_srcdir)/tests/fuzz/seeds/savefile-header
 .PHONY: fuzz fuzz-run fuzz-xlcfg fuzz-run-xlcfg
 CLEANFILES += tests/fuzz/fuzz-xl-config tests/fuzz/fuzz-savefile-header
 EXTRA_DIST += tests/fuzz/fuzz-xl-config.c tests/fuzz/fuzz-savefile-header.c \
-	tests/fuzz/xl-config.dict tests/fuzz/seeds
+	tests/fuzz/xl-config.dict tests/fuzz/seeds tests/fuzz/run.sh

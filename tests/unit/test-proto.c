@@ -1,6 +1,8 @@
 /* proto/: framing, strict JSON, the envelope, schemas, error values. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <criterion/criterion.h>
@@ -492,4 +494,90 @@ Test(schema, publishes_itself)
 	cr_assert(json_object_get_boolean(json_object_object_get(
 	    json_object_array_get_idx(list, 0), "required")));
 	json_object_put(list);
+}
+
+/* ------------------------------------------------------------------------
+ * Issue 12: NUL, keys twice, numbers out of range */
+
+Test(json_validate, refuses_an_escaped_nul)
+{
+	assert_invalid("\"a\\u0000b\"", 10, "NUL");
+	assert_invalid("{\"a\\u0000\":1}", 13, "NUL");
+	assert_valid("\"\\u0001\"");
+}
+
+Test(json_validate, refuses_a_key_twice_at_any_level)
+{
+	static const char *const dup[] = {
+		"{\"a\":1,\"a\":2}",
+		"{\"a\":1,\"b\":{},\"a\":1}",
+		"{\"x\":{\"a\":1,\"a\":2}}",
+		"[{\"a\":1},{\"b\":1,\"b\":1}]",
+		"{\"a\":1,\"\\u0061\":2}",
+		"{\"/\":1,\"\\/\":2}",
+		"{\"\\n\":1,\"\\u000a\":2}",
+		"{\"\xc3\xa9\":1,\"\\u00e9\":2}",
+		"{\"\xf0\x9f\x98\x80\":1,\"\\ud83d\\ude00\":2}",
+		"{\"\":1,\"\":2}",
+	};
+	static const char *const fine[] = {
+		"{\"a\":1,\"A\":2,\"a \":3,\"\":4}",
+		"[{\"a\":1},{\"a\":1}]",
+		"{\"a\":{\"a\":{\"a\":1}}}",
+		"{\"ab\":1,\"a\":2,\"abc\":3,\"b\":{\"ab\":1}}",
+	};
+
+	for (size_t i = 0; i < sizeof dup / sizeof *dup; i++)
+		assert_invalid(dup[i], strlen(dup[i]), "duplicate");
+	for (size_t i = 0; i < sizeof fine / sizeof *fine; i++)
+		assert_valid(fine[i]);
+}
+
+/* Many keys, all different but for the last: found, and in time. */
+Test(json_validate, many_keys)
+{
+	size_t cap = 20 * 100000 + 16, n = 0;
+	char *text = malloc(cap);
+
+	text[n++] = '{';
+	for (int i = 0; i < 100000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "%s\"k%d\":1",
+		    i > 0 ? "," : "", i);
+	text[n++] = '}';
+	cr_assert(json_validate(text, n, PROTO_MAX_DEPTH, NULL));
+	n--;
+	n += (size_t)snprintf(text + n, cap - n, ",\"k77\":2}");
+	assert_invalid(text, n, "duplicate");
+	free(text);
+}
+
+Test(schema, numbers_out_of_range)
+{
+	assert_refused("{\"domain\":\"a\",\"file\":\"/x\","
+	    "\"count\":9223372036854775808}", "out of range");
+	assert_refused("{\"domain\":\"a\",\"file\":\"/x\","
+	    "\"count\":18446744073709551615}", "out of range");
+	assert_refused("{\"domain\":4294967297,\"file\":\"/x\"}", "out of range");
+	assert_refused("{\"domain\":\"4294967297\",\"file\":\"/x\"}",
+	    "out of range");
+	assert_refused("{\"domain\":\"32768\",\"file\":\"/x\"}", "out of range");
+	assert_refused("{\"domain\":\"000000000000000000032768\",\"file\":"
+	    "\"/x\"}", "out of range");
+	assert_refused("{\"domain\":9223372036854775808,\"file\":\"/x\"}",
+	    "out of range");
+	cr_assert_null(check("{\"domain\":\"32767\",\"file\":\"/x\"}"));
+	cr_assert_null(check("{\"domain\":\"0\",\"file\":\"/x\"}"));
+}
+
+Test(schema, int64_exact)
+{
+	json_object *big = json_object_new_uint64(UINT64_C(9223372036854775808));
+	json_object *max = json_object_new_int64(INT64_MAX);
+	int64_t v = 0;
+
+	cr_assert_not(json_int64_exact(big, &v));
+	cr_assert(json_int64_exact(max, &v));
+	cr_assert_eq(v, INT64_MAX);
+	json_object_put(big);
+	json_object_put(max);
 }
