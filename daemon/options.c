@@ -135,7 +135,7 @@ static const struct option_spec option_specs[] = {
 	{ "sim", 0, OPTION_FLAG, &options.sim, 0, 0, NULL,
 	  "run on the simulated hypervisor", NULL },
 	{ "metrics-listen", 0, OPTION_CUSTOM, NULL, 0, 0, "ADDR:PORT",
-	  "serve Prometheus metrics on http://ADDR:PORT/metrics [off]",
+	  "serve Prometheus metrics on http://ADDR:PORT/metrics",
 	  option_metrics_listen },
 	{ "metrics-max-clients", 0, OPTION_INT, &options.metrics_max_clients,
 	  1, 10000, "N", "open connections to the metrics endpoint", NULL },
