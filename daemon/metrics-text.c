@@ -1,6 +1,9 @@
 /* The exposition text (metrics-text.h).  Every family is written whole,
  * HELP and TYPE first, then its samples: the format wants a family's
- * samples together, so the loops go family by family, domain by domain. */
+ * samples together, so the loops go family by family, domain by domain.
+ * 10,000 domains make some 300,000 lines: they are formatted by hand into
+ * a local buffer handed to the evbuffer in large pieces (a printf per
+ * line cost most of a scrape), and each domain's labels are escaped once. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -26,296 +29,406 @@ int metrics_state_index(const char *state)
 	return METRICS_STATES - 1;
 }
 
+/* ------------------------------------------------------------------------
+ * The writer */
+
+#define WRITER_SIZE 65536
+
+struct writer {
+	struct evbuffer *out;
+	size_t len;
+	char buf[WRITER_SIZE];
+};
+
+static void w_flush(struct writer *w)
+{
+	evbuffer_add(w->out, w->buf, w->len);
+	w->len = 0;
+}
+
+static void w_add(struct writer *w, const char *s, size_t n)
+{
+	if (w->len + n > WRITER_SIZE) {
+		w_flush(w);
+		if (n > WRITER_SIZE) {
+			evbuffer_add(w->out, s, n);
+			return;
+		}
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void w_str(struct writer *w, const char *s)
+{
+	w_add(w, s, strlen(s));
+}
+
+static void w_u64(struct writer *w, uint64_t v)
+{
+	char digits[24];
+	size_t i = sizeof digits;
+
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	w_add(w, digits + i, sizeof digits - i);
+}
+
+static void w_i64(struct writer *w, int64_t v)
+{
+	if (v < 0) {
+		w_add(w, "-", 1);
+		w_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		w_u64(w, (uint64_t)v);
+	}
+}
+
+/* " <seconds>.<nanoseconds>\n" */
+static void w_seconds(struct writer *w, uint64_t ns)
+{
+	char frac[11];
+	uint64_t rest = ns % 1000000000;
+
+	w_add(w, " ", 1);
+	w_u64(w, ns / 1000000000);
+	frac[0] = '.';
+	for (int i = 9; i >= 1; i--) {
+		frac[i] = (char)('0' + rest % 10);
+		rest /= 10;
+	}
+	frac[10] = '\n';
+	w_add(w, frac, sizeof frac);
+}
+
 /* A label value: backslash, double quote and newline escaped. */
-static void metrics_label_value(struct evbuffer *out, const char *value)
+static void w_label_value(struct writer *w, const char *value)
 {
 	const char *p = value;
 
 	for (;;) {
 		size_t n = strcspn(p, "\\\"\n");
 
-		evbuffer_add(out, p, n);
+		w_add(w, p, n);
 		p += n;
 		if (*p == '\0')
 			return;
-		evbuffer_add(out, *p == '\n' ? "\\n" : *p == '"' ? "\\\"" :
-		    "\\\\", 2);
+		w_add(w, *p == '\n' ? "\\n" : *p == '"' ? "\\\"" : "\\\\", 2);
 		p++;
 	}
 }
 
-static void metrics_family(struct evbuffer *out, const char *name,
-    const char *type, const char *help)
+static void w_family(struct writer *w, const char *name, const char *type,
+    const char *help)
 {
-	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help,
-	    name, type);
-}
-
-/* name{domain="..",uuid=".." (the caller's labels follow: a comma is
- * added when more is given) */
-static void metrics_domain_labels(struct evbuffer *out, const char *name,
-    const struct metrics_domain *d)
-{
-	evbuffer_add_printf(out, "%s{domain=\"", name);
-	metrics_label_value(out, d->name);
-	evbuffer_add_printf(out, "\",uuid=\"%s\"", d->uuid);
-}
-
-static void metrics_ns_seconds(struct evbuffer *out, uint64_t ns)
-{
-	evbuffer_add_printf(out, " %" PRIu64 ".%09" PRIu64 "\n",
-	    ns / 1000000000, ns % 1000000000);
+	w_str(w, "# HELP ");
+	w_str(w, name);
+	w_add(w, " ", 1);
+	w_str(w, help);
+	w_str(w, "\n# TYPE ");
+	w_str(w, name);
+	w_add(w, " ", 1);
+	w_str(w, type);
+	w_add(w, "\n", 1);
 }
 
 /* ------------------------------------------------------------------------
  * Per domain */
 
-typedef uint64_t metrics_domain_value_fn(const struct stats_domain *s);
+/* Each domain's '{domain="..",uuid=".."', escaped once per scrape. */
+struct domain_labels {
+	char *text;
+	size_t len;
+};
 
-static uint64_t domain_memory(const struct stats_domain *s)
+static struct domain_labels *labels_make(const struct metrics_input *in)
 {
-	return s->memory_kib * 1024;
-}
+	struct domain_labels *l = xcalloc(in->nr_domains + 1, sizeof *l);
+	struct writer *w = xmalloc(sizeof *w);
+	struct evbuffer *tmp = evbuffer_new();
 
-static uint64_t domain_memory_max(const struct stats_domain *s)
-{
-	return s->max_memory_kib * 1024;
-}
-
-static void metrics_domain_simple(struct evbuffer *out,
-    const struct metrics_input *in, const char *name, const char *type,
-    const char *help, metrics_domain_value_fn *value)
-{
-	metrics_family(out, name, type, help);
+	w->out = tmp;
 	for (size_t i = 0; i < in->nr_domains; i++) {
-		metrics_domain_labels(out, name, &in->domains[i]);
-		evbuffer_add_printf(out, "} %" PRIu64 "\n",
-		    value(in->domains[i].stats));
+		w->len = 0;
+		w_str(w, "{domain=\"");
+		w_label_value(w, in->domains[i].name);
+		w_str(w, "\",uuid=\"");
+		w_label_value(w, in->domains[i].uuid);
+		w_add(w, "\"", 1);
+		if (evbuffer_get_length(tmp) > 0) {
+			/* a name longer than the buffer: rare, and slow */
+			w_flush(w);
+			l[i].len = evbuffer_get_length(tmp);
+			l[i].text = xmalloc(l[i].len);
+			evbuffer_remove(tmp, l[i].text, l[i].len);
+			continue;
+		}
+		l[i].len = w->len;
+		l[i].text = xmalloc(w->len);
+		memcpy(l[i].text, w->buf, w->len);
+	}
+	evbuffer_free(tmp);
+	free(w);
+	return l;
+}
+
+static void labels_free(struct domain_labels *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i].text);
+	free(l);
+}
+
+struct text {
+	struct writer *w;
+	const struct metrics_input *in;
+	struct domain_labels *labels;
+};
+
+/* name{domain="..",uuid=".." (the caller closes the braces) */
+static void w_domain_series(struct text *t, const char *name, size_t i)
+{
+	w_str(t->w, name);
+	w_add(t->w, t->labels[i].text, t->labels[i].len);
+}
+
+/* A uint64_t member of stats_domain, at offset, times scale (KiB). */
+static void metrics_domain_u64(struct text *t, const char *name,
+    const char *type, const char *help, size_t offset, uint64_t scale)
+{
+	w_family(t->w, name, type, help);
+	for (size_t i = 0; i < t->in->nr_domains; i++) {
+		const struct stats_domain *s = t->in->domains[i].stats;
+
+		w_domain_series(t, name, i);
+		w_add(t->w, "} ", 2);
+		w_u64(t->w, *(const uint64_t *)(const void *)
+		    ((const char *)s + offset) * scale);
+		w_add(t->w, "\n", 1);
 	}
 }
 
-/* A memory figure that may be unknown (-1): no sample then. */
-static void metrics_domain_known_kib(struct evbuffer *out,
-    const struct metrics_input *in, const char *name, const char *help,
-    size_t offset)
+/* A memory figure in KiB that may be unknown (-1): no sample then. */
+static void metrics_domain_known_kib(struct text *t, const char *name,
+    const char *help, size_t offset)
 {
-	metrics_family(out, name, "gauge", help);
-	for (size_t i = 0; i < in->nr_domains; i++) {
-		const struct stats_domain *s = in->domains[i].stats;
+	w_family(t->w, name, "gauge", help);
+	for (size_t i = 0; i < t->in->nr_domains; i++) {
+		const struct stats_domain *s = t->in->domains[i].stats;
 		int64_t kib = *(const int64_t *)(const void *)
 		    ((const char *)s + offset);
 
 		if (kib < 0)
 			continue;
-		metrics_domain_labels(out, name, &in->domains[i]);
-		evbuffer_add_printf(out, "} %" PRId64 "\n", kib * 1024);
+		w_domain_series(t, name, i);
+		w_add(t->w, "} ", 2);
+		w_i64(t->w, kib * 1024);
+		w_add(t->w, "\n", 1);
 	}
 }
 
-static void metrics_domain_cpu(struct evbuffer *out,
-    const struct metrics_input *in)
+static void metrics_domain_cpu(struct text *t)
 {
 	const char *name = "xenlightd_domain_cpu_seconds_total";
 
-	metrics_family(out, name, "counter",
+	w_family(t->w, name, "counter",
 	    "CPU time the domain used, all its vCPUs together");
-	for (size_t i = 0; i < in->nr_domains; i++) {
-		metrics_domain_labels(out, name, &in->domains[i]);
-		evbuffer_add(out, "}", 1);
-		metrics_ns_seconds(out, in->domains[i].stats->cpu_time_ns);
+	for (size_t i = 0; i < t->in->nr_domains; i++) {
+		w_domain_series(t, name, i);
+		w_add(t->w, "}", 1);
+		w_seconds(t->w, t->in->domains[i].stats->cpu_time_ns);
 	}
 	name = "xenlightd_domain_vcpu_seconds_total";
-	metrics_family(out, name, "counter", "CPU time of one vCPU");
-	for (size_t i = 0; i < in->nr_domains; i++) {
-		const struct stats_domain *s = in->domains[i].stats;
+	w_family(t->w, name, "counter", "CPU time of one vCPU");
+	for (size_t i = 0; i < t->in->nr_domains; i++) {
+		const struct stats_domain *s = t->in->domains[i].stats;
 
 		for (unsigned v = 0; v < s->nr_vcpus; v++) {
-			metrics_domain_labels(out, name, &in->domains[i]);
-			evbuffer_add_printf(out, ",vcpu=\"%u\"}", v);
-			metrics_ns_seconds(out, s->vcpus[v].time_ns);
+			w_domain_series(t, name, i);
+			w_str(t->w, ",vcpu=\"");
+			w_u64(t->w, v);
+			w_add(t->w, "\"}", 2);
+			w_seconds(t->w, s->vcpus[v].time_ns);
 		}
 	}
 	name = "xenlightd_domain_vcpu_online";
-	metrics_family(out, name, "gauge", "1 if the vCPU is online");
-	for (size_t i = 0; i < in->nr_domains; i++) {
-		const struct stats_domain *s = in->domains[i].stats;
+	w_family(t->w, name, "gauge", "1 if the vCPU is online");
+	for (size_t i = 0; i < t->in->nr_domains; i++) {
+		const struct stats_domain *s = t->in->domains[i].stats;
 
 		for (unsigned v = 0; v < s->nr_vcpus; v++) {
-			metrics_domain_labels(out, name, &in->domains[i]);
-			evbuffer_add_printf(out, ",vcpu=\"%u\"} %d\n", v,
-			    s->vcpus[v].online ? 1 : 0);
+			w_domain_series(t, name, i);
+			w_str(t->w, ",vcpu=\"");
+			w_u64(t->w, v);
+			w_str(t->w, s->vcpus[v].online ? "\"} 1\n" : "\"} 0\n");
 		}
 	}
 }
 
-static void metrics_domain_memory(struct evbuffer *out,
-    const struct metrics_input *in)
+#define DOMAIN(f) offsetof(struct stats_domain, f)
+#define BLOCK(f) offsetof(struct stats_block, f)
+#define NET(f) offsetof(struct stats_net, f)
+
+static void metrics_domain_memory(struct text *t)
 {
-	metrics_domain_simple(out, in, "xenlightd_domain_memory_bytes",
-	    "gauge", "memory the domain has now", domain_memory);
-	metrics_domain_simple(out, in, "xenlightd_domain_memory_max_bytes",
-	    "gauge", "memory the domain may have at most", domain_memory_max);
-	metrics_domain_known_kib(out, in,
-	    "xenlightd_domain_memory_target_bytes",
-	    "the balloon target (memory/target)",
-	    offsetof(struct stats_domain, target_kib));
-	metrics_domain_known_kib(out, in,
+	metrics_domain_u64(t, "xenlightd_domain_memory_bytes", "gauge",
+	    "memory the domain has now", DOMAIN(memory_kib), 1024);
+	metrics_domain_u64(t, "xenlightd_domain_memory_max_bytes", "gauge",
+	    "memory the domain may have at most", DOMAIN(max_memory_kib),
+	    1024);
+	metrics_domain_known_kib(t, "xenlightd_domain_memory_target_bytes",
+	    "the balloon target (memory/target)", DOMAIN(target_kib));
+	metrics_domain_known_kib(t,
 	    "xenlightd_domain_guest_memory_total_bytes",
 	    "memory the guest reports it has (data/meminfo_total)",
-	    offsetof(struct stats_domain, guest_total_kib));
-	metrics_domain_known_kib(out, in,
+	    DOMAIN(guest_total_kib));
+	metrics_domain_known_kib(t,
 	    "xenlightd_domain_guest_memory_free_bytes",
 	    "memory the guest reports free (data/meminfo_free)",
-	    offsetof(struct stats_domain, guest_free_kib));
+	    DOMAIN(guest_free_kib));
 }
 
 /* One block device counter: offset of a uint64_t in stats_block, times
  * scale (512 for sectors). */
-static void metrics_domain_block(struct evbuffer *out,
-    const struct metrics_input *in, const char *name, const char *help,
-    size_t offset, uint64_t scale)
+static void metrics_domain_block(struct text *t, const char *name,
+    const char *help, size_t offset, uint64_t scale)
 {
-	metrics_family(out, name, "counter", help);
-	for (size_t i = 0; i < in->nr_domains; i++) {
-		const struct stats_domain *s = in->domains[i].stats;
+	w_family(t->w, name, "counter", help);
+	for (size_t i = 0; i < t->in->nr_domains; i++) {
+		const struct stats_domain *s = t->in->domains[i].stats;
 
 		for (unsigned b = 0; b < s->nr_block; b++) {
 			const struct stats_block *blk = &s->block[b];
-			uint64_t v = *(const uint64_t *)(const void *)
-			    ((const char *)blk + offset);
 
-			metrics_domain_labels(out, name, &in->domains[i]);
+			w_domain_series(t, name, i);
+			w_str(t->w, ",device=\"");
 			if (blk->vdev[0] != '\0')
-				evbuffer_add_printf(out, ",device=\"%s\"}",
-				    blk->vdev);
+				w_str(t->w, blk->vdev);
 			else
-				evbuffer_add_printf(out, ",device=\"%u\"}",
-				    blk->devid);
-			evbuffer_add_printf(out, " %" PRIu64 "\n", v * scale);
+				w_u64(t->w, blk->devid);
+			w_add(t->w, "\"} ", 3);
+			w_u64(t->w, *(const uint64_t *)(const void *)
+			    ((const char *)blk + offset) * scale);
+			w_add(t->w, "\n", 1);
 		}
 	}
 }
 
-static void metrics_domain_net(struct evbuffer *out,
-    const struct metrics_input *in, const char *name, const char *help,
-    size_t offset)
+static void metrics_domain_net(struct text *t, const char *name,
+    const char *help, size_t offset)
 {
-	metrics_family(out, name, "counter", help);
-	for (size_t i = 0; i < in->nr_domains; i++) {
-		const struct stats_domain *s = in->domains[i].stats;
+	w_family(t->w, name, "counter", help);
+	for (size_t i = 0; i < t->in->nr_domains; i++) {
+		const struct stats_domain *s = t->in->domains[i].stats;
 
 		for (unsigned n = 0; n < s->nr_net; n++) {
-			uint64_t v = *(const uint64_t *)(const void *)
-			    ((const char *)&s->net[n] + offset);
-
-			metrics_domain_labels(out, name, &in->domains[i]);
-			evbuffer_add_printf(out, ",device=\"net%u\"} %" PRIu64
-			    "\n", s->net[n].devid, v);
+			w_domain_series(t, name, i);
+			w_str(t->w, ",device=\"net");
+			w_u64(t->w, s->net[n].devid);
+			w_add(t->w, "\"} ", 3);
+			w_u64(t->w, *(const uint64_t *)(const void *)
+			    ((const char *)&s->net[n] + offset));
+			w_add(t->w, "\n", 1);
 		}
 	}
 }
 
-#define BLOCK(f) offsetof(struct stats_block, f)
-#define NET(f) offsetof(struct stats_net, f)
-
-static void metrics_domains(struct evbuffer *out,
-    const struct metrics_input *in)
+static void metrics_domains(struct text *t)
 {
-	metrics_domain_cpu(out, in);
-	metrics_domain_memory(out, in);
-	metrics_domain_block(out, in, "xenlightd_domain_block_read_bytes_total",
+	metrics_domain_cpu(t);
+	metrics_domain_memory(t);
+	metrics_domain_block(t, "xenlightd_domain_block_read_bytes_total",
 	    "bytes read from a virtual disk", BLOCK(rd_sectors), 512);
-	metrics_domain_block(out, in,
-	    "xenlightd_domain_block_write_bytes_total",
+	metrics_domain_block(t, "xenlightd_domain_block_write_bytes_total",
 	    "bytes written to a virtual disk", BLOCK(wr_sectors), 512);
-	metrics_domain_block(out, in,
-	    "xenlightd_domain_block_read_requests_total",
+	metrics_domain_block(t, "xenlightd_domain_block_read_requests_total",
 	    "read requests to a virtual disk", BLOCK(rd_reqs), 1);
-	metrics_domain_block(out, in,
-	    "xenlightd_domain_block_write_requests_total",
+	metrics_domain_block(t, "xenlightd_domain_block_write_requests_total",
 	    "write requests to a virtual disk", BLOCK(wr_reqs), 1);
-	metrics_domain_net(out, in, "xenlightd_domain_net_receive_bytes_total",
+	metrics_domain_net(t, "xenlightd_domain_net_receive_bytes_total",
 	    "bytes the guest received", NET(rx_bytes));
-	metrics_domain_net(out, in,
-	    "xenlightd_domain_net_receive_packets_total",
+	metrics_domain_net(t, "xenlightd_domain_net_receive_packets_total",
 	    "packets the guest received", NET(rx_packets));
-	metrics_domain_net(out, in, "xenlightd_domain_net_receive_drops_total",
+	metrics_domain_net(t, "xenlightd_domain_net_receive_drops_total",
 	    "packets to the guest dropped", NET(rx_drops));
-	metrics_domain_net(out, in,
-	    "xenlightd_domain_net_receive_errors_total",
+	metrics_domain_net(t, "xenlightd_domain_net_receive_errors_total",
 	    "errors receiving for the guest", NET(rx_errors));
-	metrics_domain_net(out, in, "xenlightd_domain_net_transmit_bytes_total",
+	metrics_domain_net(t, "xenlightd_domain_net_transmit_bytes_total",
 	    "bytes the guest sent", NET(tx_bytes));
-	metrics_domain_net(out, in,
-	    "xenlightd_domain_net_transmit_packets_total",
+	metrics_domain_net(t, "xenlightd_domain_net_transmit_packets_total",
 	    "packets the guest sent", NET(tx_packets));
-	metrics_domain_net(out, in,
-	    "xenlightd_domain_net_transmit_drops_total",
+	metrics_domain_net(t, "xenlightd_domain_net_transmit_drops_total",
 	    "packets from the guest dropped", NET(tx_drops));
-	metrics_domain_net(out, in,
-	    "xenlightd_domain_net_transmit_errors_total",
+	metrics_domain_net(t, "xenlightd_domain_net_transmit_errors_total",
 	    "errors sending for the guest", NET(tx_errors));
 }
 
 /* ------------------------------------------------------------------------
  * The host */
 
-static void metrics_gauge(struct evbuffer *out, const char *name,
-    const char *help, uint64_t value)
+/* A family of one sample without labels. */
+static void metrics_single(struct writer *w, const char *name,
+    const char *type, const char *help, uint64_t value)
 {
-	metrics_family(out, name, "gauge", help);
-	evbuffer_add_printf(out, "%s %" PRIu64 "\n", name, value);
+	w_family(w, name, type, help);
+	w_str(w, name);
+	w_add(w, " ", 1);
+	w_u64(w, value);
+	w_add(w, "\n", 1);
 }
 
-static void metrics_counter(struct evbuffer *out, const char *name,
-    const char *help, uint64_t value)
-{
-	metrics_family(out, name, "counter", help);
-	evbuffer_add_printf(out, "%s %" PRIu64 "\n", name, value);
-}
-
-static void metrics_host(struct evbuffer *out, const struct metrics_input *in)
+static void metrics_host(struct writer *w, const struct metrics_input *in)
 {
 	const struct stats_host *h = in->host;
 	const char *name = "xenlightd_host_domains";
 
-	metrics_family(out, name, "gauge", "domains the daemon knows, by state");
-	for (int i = 0; i < METRICS_STATES; i++)
-		evbuffer_add_printf(out, "%s{state=\"%s\"} %u\n", name,
-		    metrics_state_names[i], in->domains_by_state[i]);
+	w_family(w, name, "gauge", "domains the daemon knows, by state");
+	for (int i = 0; i < METRICS_STATES; i++) {
+		w_str(w, name);
+		w_str(w, "{state=\"");
+		w_str(w, metrics_state_names[i]);
+		w_add(w, "\"} ", 3);
+		w_u64(w, in->domains_by_state[i]);
+		w_add(w, "\n", 1);
+	}
 	if (h == NULL)
 		return;
-	metrics_gauge(out, "xenlightd_host_memory_bytes",
+	metrics_single(w, "xenlightd_host_memory_bytes", "gauge",
 	    "the host's memory", h->total_kib * 1024);
-	metrics_gauge(out, "xenlightd_host_memory_free_bytes",
+	metrics_single(w, "xenlightd_host_memory_free_bytes", "gauge",
 	    "memory no domain has", h->free_kib * 1024);
-	metrics_gauge(out, "xenlightd_host_memory_scrub_bytes",
+	metrics_single(w, "xenlightd_host_memory_scrub_bytes", "gauge",
 	    "freed memory Xen has yet to scrub", h->scrub_kib * 1024);
-	metrics_gauge(out, "xenlightd_host_memory_outstanding_claims_bytes",
-	    "memory claimed for domains being built, not yet theirs",
+	metrics_single(w, "xenlightd_host_memory_outstanding_claims_bytes",
+	    "gauge", "memory claimed for domains being built, not yet theirs",
 	    h->outstanding_kib * 1024);
-	metrics_gauge(out, "xenlightd_host_cpus", "physical CPUs online",
-	    h->nr_cpus);
+	metrics_single(w, "xenlightd_host_cpus", "gauge",
+	    "physical CPUs online", h->nr_cpus);
 	if (h->cpu_idle_ns == NULL)
 		return;
 	name = "xenlightd_host_cpu_idle_seconds_total";
-	metrics_family(out, name, "counter",
-	    "time a physical CPU was idle");
+	w_family(w, name, "counter", "time a physical CPU was idle");
 	for (unsigned c = 0; c < h->nr_cpu_idle; c++) {
-		evbuffer_add_printf(out, "%s{cpu=\"%u\"}", name, c);
-		metrics_ns_seconds(out, h->cpu_idle_ns[c]);
+		w_str(w, name);
+		w_str(w, "{cpu=\"");
+		w_u64(w, c);
+		w_add(w, "\"}", 2);
+		w_seconds(w, h->cpu_idle_ns[c]);
 	}
 }
 
 /* ------------------------------------------------------------------------
- * The daemon */
+ * The daemon (a few hundred lines at most: printf will do) */
 
 static void metrics_job_families(struct evbuffer *out,
     const struct metrics_input *in)
 {
 	const char *name = "xenlightd_jobs_total";
 
-	metrics_family(out, name, "counter", "jobs finished, by type and outcome");
+	evbuffer_add_printf(out, "# HELP %s jobs finished, by type and outcome\n"
+	    "# TYPE %s counter\n", name, name);
 	for (size_t i = 0; i < in->nr_jobs; i++)
 		for (int o = 0; o < METRICS_JOB_OUTCOMES; o++)
 			evbuffer_add_printf(out, "%s{type=\"%s\",outcome=\"%s\"} "
@@ -323,8 +436,8 @@ static void metrics_job_families(struct evbuffer *out,
 			    metrics_job_outcome_names[o],
 			    in->jobs[i].outcomes[o]);
 	name = "xenlightd_job_duration_seconds";
-	metrics_family(out, name, "histogram",
-	    "time from a job's submission to its end, lock wait included");
+	evbuffer_add_printf(out, "# HELP %s time from a job's submission to its "
+	    "end, lock wait included\n# TYPE %s histogram\n", name, name);
 	for (size_t i = 0; i < in->nr_jobs; i++) {
 		const struct metrics_job_count *j = &in->jobs[i];
 		uint64_t below = 0;
@@ -341,44 +454,59 @@ static void metrics_job_families(struct evbuffer *out,
 		    j->count, name, j->type, j->seconds, name, j->type,
 		    j->count);
 	}
-	metrics_gauge(out, "xenlightd_jobs_active",
-	    "jobs queued or running", in->jobs_active);
 }
 
-static void metrics_daemon(struct evbuffer *out,
-    const struct metrics_input *in)
+static void metrics_daemon(struct writer *w, const struct metrics_input *in)
 {
 	const char *name = "xenlightd_requests_total";
 
-	metrics_family(out, name, "counter", "requests accepted, by command");
-	for (size_t i = 0; i < in->nr_requests; i++)
-		evbuffer_add_printf(out, "%s{command=\"%s\"} %" PRIu64 "\n",
-		    name, in->requests[i].command, in->requests[i].count);
-	metrics_job_families(out, in);
+	w_family(w, name, "counter", "requests accepted, by command");
+	for (size_t i = 0; i < in->nr_requests; i++) {
+		w_str(w, name);
+		w_str(w, "{command=\"");
+		w_str(w, in->requests[i].command);
+		w_add(w, "\"} ", 3);
+		w_u64(w, in->requests[i].count);
+		w_add(w, "\n", 1);
+	}
+	w_flush(w);
+	metrics_job_families(w->out, in);
+	metrics_single(w, "xenlightd_jobs_active", "gauge",
+	    "jobs queued or running", in->jobs_active);
 	name = "xenlightd_clients";
-	metrics_family(out, name, "gauge", "connected clients, by socket");
-	evbuffer_add_printf(out, "%s{socket=\"full\"} %u\n"
-	    "%s{socket=\"read-only\"} %u\n", name, in->clients_full, name,
-	    in->clients_read_only);
-	metrics_gauge(out, "xenlightd_event_subscribers",
+	w_family(w, name, "gauge", "connected clients, by socket");
+	w_str(w, "xenlightd_clients{socket=\"full\"} ");
+	w_u64(w, in->clients_full);
+	w_str(w, "\nxenlightd_clients{socket=\"read-only\"} ");
+	w_u64(w, in->clients_read_only);
+	w_add(w, "\n", 1);
+	metrics_single(w, "xenlightd_event_subscribers", "gauge",
 	    "clients subscribed to events", in->subscribers);
-	metrics_counter(out, "xenlightd_events_dropped_total",
+	metrics_single(w, "xenlightd_events_dropped_total", "counter",
 	    "events not delivered to subscribers that could not keep up",
 	    in->events_dropped);
 	name = "xenlightd_build_info";
-	metrics_family(out, name, "gauge", "the daemon's version, 1");
-	evbuffer_add_printf(out, "%s{version=\"", name);
-	metrics_label_value(out, in->version);
-	evbuffer_add(out, "\",hypervisor=\"", 14);
-	metrics_label_value(out, in->hypervisor);
-	evbuffer_add(out, "\",xen_version=\"", 15);
-	metrics_label_value(out, in->xen_version);
-	evbuffer_add(out, "\"} 1\n", 5);
+	w_family(w, name, "gauge", "the daemon's version, 1");
+	w_str(w, "xenlightd_build_info{version=\"");
+	w_label_value(w, in->version);
+	w_str(w, "\",hypervisor=\"");
+	w_label_value(w, in->hypervisor);
+	w_str(w, "\",xen_version=\"");
+	w_label_value(w, in->xen_version);
+	w_str(w, "\"} 1\n");
 }
 
 void metrics_text(struct evbuffer *out, const struct metrics_input *in)
 {
-	metrics_domains(out, in);
-	metrics_host(out, in);
-	metrics_daemon(out, in);
+	struct writer *w = xmalloc(sizeof *w);
+	struct text t = { w, in, labels_make(in) };
+
+	w->out = out;
+	w->len = 0;
+	metrics_domains(&t);
+	metrics_host(w, in);
+	metrics_daemon(w, in);
+	w_flush(w);
+	labels_free(t.labels, in->nr_domains);
+	free(w);
 }
