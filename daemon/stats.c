@@ -188,10 +188,10 @@ void stats_domain_memory(struct stats_domain *sd)
 		sd->guest_free_kib = stats_xs_kib(sd->domid, "meminfo_free");
 }
 
-/* Idle time per physical CPU: libxl 4.17 has no call for it (nor has
- * libvirt's libxl driver: nodeGetCPUStats is unsupported there), so it
- * comes from libxenctrl's XEN_SYSCTL_getcpuinfo. */
-static void stats_host_cpus(struct stats_host *h)
+/* Idle time per physical CPU: libxl 4.17 has no call for it (and we found
+ * no nodeGetCPUStats in libvirt's libxl driver), so it comes from
+ * libxenctrl's XEN_SYSCTL_getcpuinfo, the one per-CPU time Xen keeps. */
+static void stats_host_cpus(struct stats_host *h, unsigned max_cpus)
 {
 	xc_cpuinfo_t *info;
 	int n = 0;
@@ -203,10 +203,11 @@ static void stats_host_cpus(struct stats_host *h)
 			log_warning("cannot open libxenctrl: no per-CPU times");
 		}
 	}
-	if (stats_xc == NULL || h->nr_cpus == 0)
+	if (stats_xc == NULL || max_cpus == 0)
 		return;
-	info = xcalloc(h->nr_cpus, sizeof *info);
-	if (xc_getcpuinfo(stats_xc, (int)h->nr_cpus, info, &n) != 0 || n <= 0) {
+	info = xcalloc(max_cpus, sizeof *info);
+	if (xc_getcpuinfo(stats_xc, (int)max_cpus, info, &n) != 0 || n <= 0 ||
+	    (unsigned)n > max_cpus) {
 		free(info);
 		return;
 	}
@@ -236,8 +237,9 @@ struct err *stats_host_read(struct stats_host *h)
 	h->scrub_kib = phys.scrub_pages * 4;
 	h->outstanding_kib = phys.outstanding_pages * 4;
 	h->nr_cpus = phys.nr_cpus;
+	/* indexed by CPU id: offline CPUs leave holes below max_cpu_id */
+	stats_host_cpus(h, phys.max_cpu_id + 1);
 	libxl_physinfo_dispose(&phys);
-	stats_host_cpus(h);
 	return NULL;
 }
 
