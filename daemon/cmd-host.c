@@ -7,6 +7,7 @@
 #include "daemon/command.h"
 #include "daemon/request.h"
 #include "daemon/daemon.h"
+#include "daemon/stats.h"
 
 static const struct arg_spec no_args[] = { ARG_END };
 
@@ -53,6 +54,8 @@ static void cmd_host_info_run(struct request *req)
 	const libxl_version_info *v = libxl_get_version_info(daemon_ctx);
 	json_object *ret = json_object_new_object(), *caps;
 	libxl_physinfo phys;
+	struct stats_host host = { 0 };
+	struct err *e;
 	uint64_t free_kib = 0;
 	char xen[64];
 	int rc;
@@ -68,6 +71,13 @@ static void cmd_host_info_run(struct request *req)
 		return;
 	}
 	libxl_get_free_memory(daemon_ctx, &free_kib);
+	e = stats_host_read(&host);
+	if (e != NULL) {
+		libxl_physinfo_dispose(&phys);
+		json_object_put(ret);
+		request_fail(req, e);
+		return;
+	}
 	xen_version_string(xen, sizeof xen);
 	json_object_object_add(ret, "hostname",
 	    json_object_new_string(daemon_hostname));
@@ -105,6 +115,8 @@ static void cmd_host_info_run(struct request *req)
 	if (phys.cap_hvm_directio)
 		json_object_array_add(caps, json_object_new_string("directio"));
 	json_object_object_add(ret, "capabilities", caps);
+	stats_host_json(&host, ret);
+	stats_host_dispose(&host);
 	libxl_physinfo_dispose(&phys);
 	request_reply(req, ret);
 }

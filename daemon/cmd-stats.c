@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <xenstat.h>
 
 #include "daemon/command.h"
 #include "daemon/daemon.h"
@@ -26,37 +25,35 @@ static const struct arg_spec domain_stats_args[] = {
 static void cmd_domain_stats_run(struct request *req)
 {
 	struct domain *only = req->domain, *d;
-	xenstat_node *node;
+	struct stats_snapshot *snap;
 	json_object *ret;
 	struct err *e = NULL;
 
-	node = stats_collect(&e);
-	if (node == NULL) {
+	snap = stats_snapshot(0, &e);
+	if (snap == NULL) {
 		request_fail(req, e);
 		return;
 	}
 	if (only != NULL) {
-		xenstat_domain *xd = xenstat_node_domain(node, only->domid);
+		struct stats_domain *sd = stats_find(snap, only->domid);
 
-		if (xd == NULL)
+		if (sd == NULL)
 			request_fail(req, err_new(ERR_DOMAIN_NOT_FOUND,
 			    "'%s' is gone", only->name));
 		else
-			request_reply(req, stats_domain_json(only, xd));
-		xenstat_free_node(node);
+			request_reply(req, stats_domain_json(only, sd));
 		return;
 	}
 	ret = json_object_new_array();
 	TAILQ_FOREACH(d, &domain_registry, entry) {
-		xenstat_domain *xd;
+		struct stats_domain *sd;
 
 		if (!domain_is_running(d))
 			continue;
-		xd = xenstat_node_domain(node, d->domid);
-		if (xd != NULL)
-			json_object_array_add(ret, stats_domain_json(d, xd));
+		sd = stats_find(snap, d->domid);
+		if (sd != NULL)
+			json_object_array_add(ret, stats_domain_json(d, sd));
 	}
-	xenstat_free_node(node);
 	request_reply(req, ret);
 }
 

@@ -45,6 +45,11 @@ struct options {
 	char *lockspace;		/* default <statedir>/lockspace */
 	int host_id;			/* sanlock's host id, 1..2000; 0 unset */
 	bool sim;
+	char *metrics_listen;		/* ADDR:PORT; NULL: no endpoint */
+	char *metrics_address;		/* ... its address and port */
+	int metrics_port;
+	int metrics_max_clients;	/* open scrape connections */
+	int metrics_timeout_ms;		/* to send a request, read a reply */
 };
 
 extern struct options options;

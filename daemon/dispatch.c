@@ -11,6 +11,7 @@
 #include "daemon/event.h"
 #include "daemon/job.h"
 #include "daemon/log.h"
+#include "daemon/metrics-count.h"
 #include "daemon/request.h"
 #include "proto/json-line.h"
 #include "proto/mem.h"
@@ -206,6 +207,7 @@ static void dispatch_line(struct conn *c, const char *line, size_t len)
 	req->size = len;
 	gettimeofday(&req->received, NULL);
 	session_add(s, req);
+	metrics_count_request(command->name);
 	if (command->kind != COMMAND_QUERY)
 		log_info("client %llu (uid %d): %s", (unsigned long long)conn_id(c),
 		    (int)conn_peer_uid(c), command->name);

@@ -11,6 +11,7 @@
 #include "daemon/daemon.h"
 #include "daemon/event.h"
 #include "daemon/log.h"
+#include "daemon/metrics-count.h"
 #include "daemon/server.h"
 #include "proto/json-line.h"
 #include "proto/mem.h"
@@ -146,6 +147,7 @@ static void event_deliver(struct subscription *s, const char *text,
 {
 	if (s->dropping) {
 		s->dropped++;
+		metrics_count_events_dropped(1);
 		return;
 	}
 	if (conn_output_size(s->conn) + len > options.max_event_backlog) {
@@ -153,6 +155,7 @@ static void event_deliver(struct subscription *s, const char *text,
 		 * daemon's memory or anybody else's time */
 		s->dropping = true;
 		s->dropped = 1;
+		metrics_count_events_dropped(1);
 		log_notice("client %llu: event backlog over %zu bytes; "
 		    "dropping events until it catches up",
 		    (unsigned long long)conn_id(s->conn),

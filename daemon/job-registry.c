@@ -12,6 +12,7 @@
 #include "daemon/fsutil.h"
 #include "daemon/job-registry.h"
 #include "daemon/log.h"
+#include "daemon/metrics-count.h"
 #include "proto/mem.h"
 
 #define JOB_PRUNE_INTERVAL_S 60
@@ -198,6 +199,13 @@ struct err *job_dismiss(struct job *job)
 
 void job_registry_finished(struct job *job)
 {
+	struct timeval took;
+
+	timersub(&job->finished, &job->created, &took);
+	metrics_count_job(job->command->name,
+	    job->state == JOB_COMPLETED ? METRICS_JOB_COMPLETED :
+	    job->state == JOB_ABORTED ? METRICS_JOB_ABORTED :
+	    METRICS_JOB_FAILED, (double)took.tv_sec + took.tv_usec / 1e6);
 	TAILQ_REMOVE(&active_jobs, job, list_entry);
 	active_count--;
 	TAILQ_INSERT_TAIL(&finished_jobs, job, list_entry);

@@ -28,6 +28,9 @@ daemon_xenlightd_SOURCES = \
 	daemon/build-run.c daemon/build-run.h \
 	daemon/create.c daemon/create.h \
 	daemon/stats.c daemon/stats.h \
+	daemon/metrics.c daemon/metrics.h \
+	daemon/metrics-text.c daemon/metrics-text.h \
+	daemon/metrics-count.c daemon/metrics-count.h \
 	daemon/cpu-set.c daemon/cpu-set.h \
 	daemon/dump.h \
 	daemon/commands.c daemon/commands.h \
@@ -50,12 +53,14 @@ daemon_xenlightd_SOURCES = \
 	daemon/lease-daemon.c daemon/lease-daemon.h
 daemon_xenlightd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
 	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENSTAT_CFLAGS) $(LIBBSD_CFLAGS) \
+	$(XENCONTROL_CFLAGS) $(XENSTORE_CFLAGS) \
 	$(YAJL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 daemon_xenlightd_LDADD = daemon/libxlcfg.la daemon/liblease.la \
 	proto/libproto.la \
 	$(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) $(XLUTIL_LIBS) \
 	$(XENSTAT_LIBS) $(LIBSYSTEMD_LIBS) \
-	$(LIBBSD_LIBS) $(PTHREAD_LIBS)
+	$(LIBBSD_LIBS) $(PTHREAD_LIBS) \
+	$(LIBEVENT_EXTRA_LIBS) $(XENCONTROL_LIBS) $(XENSTORE_LIBS)
 
 # libxl's core dump is synchronous inside its call: it runs in this helper
 pkglibexec_PROGRAMS += daemon/xenlightd-dump-helper

@@ -32,6 +32,8 @@
 #include "daemon/log.h"
 #include "daemon/loop.h"
 #include "daemon/priority.h"
+#include "daemon/metrics-count.h"
+#include "daemon/metrics.h"
 #include "daemon/server.h"
 #include "daemon/stats.h"
 #include "daemon/store.h"
@@ -386,7 +388,8 @@ int main(int argc, char **argv)
 	    domain_registry_init(lifecycle_domain_gone) < 0)
 		return 1;
 	job_recover();
-	if (watch_signals() < 0 || server_listen(&dispatch_callbacks) < 0)
+	if (watch_signals() < 0 || server_listen(&dispatch_callbacks) < 0 ||
+	    metrics_listen() < 0)
 		return 1;
 	log_notice("xenlightd %s serving on %s (hypervisor %s)",
 	    PACKAGE_VERSION, options.socket_path, daemon_hypervisor);
@@ -409,6 +412,8 @@ int main(int argc, char **argv)
 	}
 	/* teardown, in the reverse order */
 	server_close_all();
+	metrics_stop();
+	metrics_count_free();
 	stats_close();
 	domain_registry_free();
 	job_detach();

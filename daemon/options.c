@@ -41,6 +41,8 @@ struct options options = {
 	.shutdown_timeout_ms = 60000,
 	.lease_backend = LEASE_BACKEND_LOCKSPACE,
 	.group_id = (gid_t)-1,
+	.metrics_max_clients = 16,
+	.metrics_timeout_ms = 10000,
 };
 
 enum option_kind {
@@ -72,6 +74,7 @@ static const char *option_group(const char *value);
 static const char *option_log_level(const char *value);
 static const char *option_lease_backend(const char *value);
 static const char *option_helper_ioprio(const char *value);
+static const char *option_metrics_listen(const char *value);
 
 static const struct option_spec option_specs[] = {
 	{ "foreground", 'f', OPTION_FLAG, &options.foreground, 0, 0, NULL,
@@ -141,6 +144,14 @@ static const struct option_spec option_specs[] = {
 	  option_helper_ioprio },
 	{ "sim", 0, OPTION_FLAG, &options.sim, 0, 0, NULL,
 	  "run on the simulated hypervisor", NULL },
+	{ "metrics-listen", 0, OPTION_CUSTOM, NULL, 0, 0, "ADDR:PORT",
+	  "serve Prometheus metrics on http://ADDR:PORT/metrics",
+	  option_metrics_listen },
+	{ "metrics-max-clients", 0, OPTION_INT, &options.metrics_max_clients,
+	  1, 10000, "N", "open connections to the metrics endpoint", NULL },
+	{ "metrics-timeout", 0, OPTION_INT, &options.metrics_timeout_ms, 100,
+	  3600000, "MS", "a metrics client must send its request, and read "
+	  "the reply, within this long", NULL },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -197,6 +208,30 @@ static const char *option_lease_backend(const char *value)
 	if (!lease_backend_kind_parse(value, &kind))
 		return "must be lockspace, sanlock or none";
 	options.lease_backend = (int)kind;
+	return NULL;
+}
+
+/* "127.0.0.1:9177", "[::1]:9177", "0.0.0.0:9177" */
+static const char *option_metrics_listen(const char *value)
+{
+	const char *colon = strrchr(value, ':');
+	const char *host = value;
+	size_t host_len;
+	long long port;
+
+	if (colon == NULL || !parse_number(colon + 1, 1, 65535, &port))
+		return "must be ADDRESS:PORT (port 1 to 65535)";
+	host_len = (size_t)(colon - value);
+	if (host_len >= 2 && value[0] == '[' && colon[-1] == ']') {
+		host++;
+		host_len -= 2;
+	}
+	if (host_len == 0 || memchr(host, ']', host_len) != NULL)
+		return "must be ADDRESS:PORT, an IPv6 address in brackets";
+	xreplace(&options.metrics_listen, value);
+	free(options.metrics_address);
+	options.metrics_address = xstrndup(host, host_len);
+	options.metrics_port = (int)port;
 	return NULL;
 }
 

@@ -290,3 +290,8 @@ unsigned server_client_count(void)
 {
 	return conn_count_all();
 }
+
+unsigned server_client_count_of(bool read_only)
+{
+	return conn_count(read_only ? 1 : 0, (uid_t)-1);
+}

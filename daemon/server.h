@@ -30,6 +30,8 @@ void server_stop_listening(void);
 /* Flushes what can be flushed without blocking, then closes every client. */
 void server_close_all(void);
 unsigned server_client_count(void);
+/* Clients of the full-access or the read-only socket. */
+unsigned server_client_count_of(bool read_only);
 
 /* Queues msg (one line) on the connection; a no-op once it is closed.
  * Output is written when the socket is writable, never by blocking. */

@@ -3,6 +3,8 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+# prometheus: promtool, which checks the metrics endpoint's text
+# (tests/func/test-metrics); curl: bench/metrics.sh
 # systemd: systemd-socket-activate and systemd.pc (the unit directory);
 # tests/pkg/install-deps.sh adds what the package test needs
 apt-get install -y -q --no-install-recommends \
@@ -12,4 +14,5 @@ apt-get install -y -q --no-install-recommends \
 	libsystemd-dev libcriterion-dev bash-completion \
 	systemd \
 	valgrind clang libclang-rt-14-dev \
-	procps psmisc file binutils
+	procps psmisc file binutils \
+	prometheus curl

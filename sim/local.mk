@@ -8,6 +8,7 @@ sim_libxenlight_sim_la_SOURCES = \
 	sim/events.c \
 	sim/faults.c \
 	sim/handles.c \
+	sim/host-stats.c \
 	sim/log.c \
 	sim/log.h \
 	sim/hooks.c \

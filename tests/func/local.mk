@@ -12,7 +12,7 @@ FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-lifecycle tests/func/test-events tests/func/test-save \
 	tests/func/test-recovery tests/func/test-build tests/func/test-upgrade \
 	tests/func/test-limits tests/func/test-systemd tests/func/test-priority \
-	tests/func/test-hostile
+	tests/func/test-hostile tests/func/test-metrics
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
@@ -52,6 +52,10 @@ tests_func_test_priority_LDADD = $(FUNC_LDADD)
 tests_func_test_systemd_SOURCES = tests/func/test-systemd.c
 tests_func_test_systemd_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_systemd_LDADD = $(FUNC_LDADD)
+# the metrics endpoint; promtool (Debian's prometheus) checks a scrape
+tests_func_test_metrics_SOURCES = tests/func/test-metrics.c
+tests_func_test_metrics_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_metrics_LDADD = $(FUNC_LDADD)
 tests_func_test_events_SOURCES = tests/func/test-events.c
 tests_func_test_events_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_events_LDADD = $(FUNC_LDADD)

@@ -101,3 +101,15 @@ tests_unit_test_lease_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
 tests_unit_test_lease_LDADD = daemon/liblease.la proto/libproto.la \
 	$(CRITERION_LIBS) $(LIBEVENT_LIBS) $(JSONC_LIBS) $(XENLIGHT_LIBS) \
 	$(LIBBSD_LIBS)
+
+# daemon/metrics-text.c and metrics-count.c alone: the exposition text
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test-metrics-text
+TESTS += tests/unit/test-metrics-text
+endif
+tests_unit_test_metrics_text_SOURCES = tests/unit/test-metrics-text.c \
+	daemon/metrics-text.c daemon/metrics-count.c
+tests_unit_test_metrics_text_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
+	$(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS)
+tests_unit_test_metrics_text_LDADD = proto/libproto.la $(CRITERION_LIBS) \
+	$(LIBEVENT_LIBS) $(JSONC_LIBS)
