@@ -105,10 +105,11 @@ static void conn_deliver(struct migrate_conn *c, const char *line,
     size_t len, struct err *e)
 {
 	migrate_line_fn *fn = c->fn;
+	void *arg = c->arg;
 
 	migrate_conn_cancel(c);
 	if (fn != NULL)
-		fn(c->arg, line, len, e);
+		fn(arg, line, len, e);
 	else
 		err_free(e);
 }
