@@ -642,8 +642,7 @@ Test(migrate, queries_answered_on_both_hosts_throughout, .timeout = 120)
 		bool over = strcmp(json_str(job, "state"), "running") != 0;
 
 		json_object_put(job);
-		json_object_put(call_ok(ra, "domain-info",
-		    "{\"domain\":\"q\"}"));
+		json_object_put(call_ok(ra, "domain-list", NULL));
 		json_object_put(call_ok(rb, "domain-list", NULL));
 		json_object_put(call_ok(rb, "job-list", NULL));
 		rounds++;
@@ -842,6 +841,8 @@ static void kill_at_random(bool kill_source)
 	struct hosts h;
 	char where = 'a';
 	char *before;
+	json_object *job;
+	int64_t duration_ms, delay_ms;
 
 	fprintf(stderr, "kill -9 of the %s: %d iterations, "
 	    "XENLIGHTD_MIGRATE_SEED=%u\n", kill_source ? "source" :
@@ -849,6 +850,14 @@ static void kill_at_random(bool kill_source)
 	hosts_start(&h);
 	json_object_put(create_domain(h.ca, "k", 64));
 	before = guest_digest(h.a, "k");
+	/* one whole migration first: how long one takes here, now */
+	sim_ok(h.a, "sim-set", "{\"migrate_mib_s\":128}");
+	job = migrate(h.ca, h.cb, "k");
+	cr_assert_str_eq(json_str(job, "state"), "completed");
+	duration_ms = json_int(json_get(job, "result"), "duration_ms");
+	json_object_put(job);
+	where = settled_on(&h, "k", false, 30000);
+	cr_assert_eq(where, 'b');
 	for (int i = 0; i < iterations; i++) {
 		struct dut *src = where == 'a' ? h.a : h.b;
 		struct dut *dst = where == 'a' ? h.b : h.a;
@@ -859,12 +868,17 @@ static void kill_at_random(bool kill_source)
 		char now, *after;
 
 		/* 64 MiB at 128 MiB/s: half a second of stream, then the
-		 * hand-over; the kill falls anywhere in 0.8 s */
+		 * hand-over.  Half of the kills fall anywhere, half around
+		 * the end, where the hand-over is */
 		sim_ok(src, "sim-set", "{\"migrate_mib_s\":128}");
 		t = prepare(cdst, 0);
 		migrate_start(csrc, "k", t, 0, true);
 		json_object_put(t);
-		usleep((useconds_t)(rand_r(&rng) % 800) * 1000);
+		delay_ms = i % 2 == 0 ?
+		    rand_r(&rng) % (duration_ms * 13 / 10 + 1) :
+		    duration_ms * 8 / 10 + rand_r(&rng) %
+		    (duration_ms * 4 / 10 + 1);
+		usleep((useconds_t)delay_ms * 1000);
 		dut_kill(victim);
 		dut_restart(victim);
 		hosts_reconnect(&h);
