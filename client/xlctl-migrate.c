@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client/xlctl-cmd.h"
+#include "client/xlctl-connect.h"
 #include "client/xlctl-follow.h"
 #include "client/xlctl-format.h"
 #include "client/xlctl-output.h"
@@ -154,8 +155,9 @@ static int xlctl_migrate_run(struct xlctl_cli *cli,
 	if (dest != NULL && xlctl_get_string(token, "host") != NULL)
 		xlctl_req_string(req, "host", xlctl_get_string(token, "host"));
 	json_object_put(token);
-	rc = xlctl_job_follow(cli, req, err);
-	return rc;
+	if ((rc = xlctl_cli_connect(cli, err)) != XLCTL_EXIT_OK)
+		return rc;
+	return xlctl_job_follow(cli, req, err);
 }
 
 static int xlctl_migrate_print(struct xlctl_cli *cli,

@@ -908,3 +908,33 @@ Test(migrate, kill_9_of_the_destination_at_random_points, .timeout = 600)
 {
 	kill_at_random(false);
 }
+
+/* ------------------------------------------------------------------------
+ * xlctl migrate, with the destination reached through its socket */
+
+Test(migrate, xlctl_migrate_with_dest_socket, .timeout = 120)
+{
+	struct hosts h;
+	char *cmd, line[512] = "";
+	FILE *out;
+	int status;
+	const char *dir = getenv("XENLIGHTD_BUILDDIR");
+
+	hosts_start(&h);
+	json_object_put(create_domain(h.ca, "x1", 32));
+	cmd = test_format("%s/client/xlctl -c %s migrate x1 somewhere "
+	    "--dest-socket %s 2>&1", dir != NULL ? dir : ".", h.a->socket,
+	    h.b->socket);
+	out = popen(cmd, "r");
+	cr_assert_not_null(out);
+	while (fgets(line, sizeof line, out) != NULL &&
+	    strstr(line, "migrated") == NULL)
+		;
+	status = pclose(out);
+	cr_assert_eq(status, 0, "%s: %s", cmd, line);
+	cr_assert_not_null(strstr(line, "Domain x1 migrated to 127.0.0.1"),
+	    "%s", line);
+	cr_assert_eq(settled_on(&h, "x1", false, 20000), 'b');
+	free(cmd);
+	hosts_free(&h);
+}
