@@ -244,18 +244,9 @@ static void migrate_got_done(void *arg, const char *line, size_t len,
     struct err *e)
 {
 	struct job *job = arg;
-	struct err *peer = NULL;
-	enum migrate_msg msg = MIGRATE_MSG_ERROR;
 
-	if (e == NULL)
-		e = migrate_msg_parse(line, len, false, &msg, &peer);
-	if (e == NULL && msg == MIGRATE_MSG_ERROR)
-		e = err_prefix(peer, "the destination gave up");
-	else
-		err_free(peer);
-	if (e == NULL && msg != MIGRATE_MSG_DONE)
-		e = err_new(ERR_INVALID_MESSAGE, "the destination sent "
-		    "another message than done");
+	e = migrate_expect(line, len, e, MIGRATE_MSG_DONE, false,
+	    "destination");
 	if (e != NULL) {
 		migrate_settle(job, e);
 		return;
@@ -295,18 +286,9 @@ static void migrate_got_ready(void *arg, const char *line, size_t len,
 {
 	struct job *job = arg;
 	struct migrate_job *m = job->data;
-	struct err *peer = NULL;
-	enum migrate_msg msg = MIGRATE_MSG_ERROR;
 
-	if (e == NULL)
-		e = migrate_msg_parse(line, len, false, &msg, &peer);
-	if (e == NULL && msg == MIGRATE_MSG_ERROR)
-		e = err_prefix(peer, "the destination gave up");
-	else
-		err_free(peer);
-	if (e == NULL && msg != MIGRATE_MSG_READY)
-		e = err_new(ERR_INVALID_MESSAGE, "the destination sent "
-		    "another message than ready");
+	e = migrate_expect(line, len, e, MIGRATE_MSG_READY, false,
+	    "destination");
 	if (e == NULL && job->abort_requested)
 		e = err_new(ERR_ABORTED, "aborted");
 	if (e != NULL) {
@@ -352,15 +334,9 @@ static void migrate_got_answer(void *arg, const char *line, size_t len,
 {
 	struct job *job = arg;
 	struct migrate_job *m = job->data;
-	struct err *peer = NULL;
-	enum migrate_msg msg = MIGRATE_MSG_ERROR;
 
-	if (e == NULL)
-		e = migrate_msg_parse(line, len, true, &msg, &peer);
-	if (e == NULL && msg == MIGRATE_MSG_ERROR)
-		e = err_prefix(peer, "the destination %s refused", m->host);
-	else
-		err_free(peer);
+	e = migrate_expect(line, len, e, MIGRATE_MSG_READY, true,
+	    "destination");
 	if (e == NULL && job->abort_requested)
 		e = err_new(ERR_ABORTED, "aborted");
 	if (e == NULL && !migrate_conn_lend(m->conn))

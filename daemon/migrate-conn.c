@@ -270,24 +270,24 @@ void migrate_conn_shutdown(struct migrate_conn *c)
 	shutdown(c->fd, SHUT_RDWR);
 }
 
-uint64_t migrate_conn_bytes_sent(const struct migrate_conn *c)
+/* The kernel's count: what libxl (or a helper) moved on the fd counts. */
+static struct tcp_info conn_tcp_info(const struct migrate_conn *c)
 {
 	struct tcp_info info;
 	socklen_t len = sizeof info;
 
 	memset(&info, 0, sizeof info);
 	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0)
-		return 0;
-	return info.tcpi_bytes_acked;
+		memset(&info, 0, sizeof info);
+	return info;
+}
+
+uint64_t migrate_conn_bytes_sent(const struct migrate_conn *c)
+{
+	return conn_tcp_info(c).tcpi_bytes_acked;
 }
 
 uint64_t migrate_conn_bytes_received(const struct migrate_conn *c)
 {
-	struct tcp_info info;
-	socklen_t len = sizeof info;
-
-	memset(&info, 0, sizeof info);
-	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0)
-		return 0;
-	return info.tcpi_bytes_received;
+	return conn_tcp_info(c).tcpi_bytes_received;
 }

@@ -186,18 +186,8 @@ static void migrate_in_got_go(void *arg, const char *line, size_t len,
 {
 	struct job *job = arg;
 	struct migrate_in *m = migrate_in_of(job);
-	struct err *peer = NULL;
-	enum migrate_msg msg = MIGRATE_MSG_ERROR;
 
-	if (e == NULL)
-		e = migrate_msg_parse(line, len, false, &msg, &peer);
-	if (e == NULL && msg == MIGRATE_MSG_ERROR)
-		e = err_prefix(peer, "the source gave up");
-	else
-		err_free(peer);
-	if (e == NULL && msg != MIGRATE_MSG_GO)
-		e = err_new(ERR_INVALID_MESSAGE, "the source sent another "
-		    "message than go");
+	e = migrate_expect(line, len, e, MIGRATE_MSG_GO, false, "source");
 	if (e != NULL) {
 		migrate_in_fail(job, err_append(e, "the incoming copy is "
 		    "destroyed"));

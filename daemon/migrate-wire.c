@@ -209,6 +209,25 @@ struct err *migrate_msg_parse(const char *line, size_t len, bool accept,
 	return e;
 }
 
+struct err *migrate_expect(const char *line, size_t len, struct err *e,
+    enum migrate_msg want, bool accept, const char *peer)
+{
+	struct err *said = NULL;
+	enum migrate_msg msg = MIGRATE_MSG_ERROR;
+
+	if (e != NULL)
+		return e;
+	e = migrate_msg_parse(line, len, accept, &msg, &said);
+	if (e == NULL && msg == MIGRATE_MSG_ERROR)
+		return err_prefix(said, "the %s %s", peer, accept ? "refused" :
+		    "gave up");
+	err_free(said);
+	if (e == NULL && msg != want)
+		e = err_new(ERR_INVALID_MESSAGE, "the %s sent another message "
+		    "than %s", peer, migrate_msg_names[want]);
+	return e;
+}
+
 char *migrate_identity_lease(const char *uuid)
 {
 	char *name;

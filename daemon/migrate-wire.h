@@ -60,6 +60,13 @@ char *migrate_accept_build(size_t *len);
 struct err *migrate_msg_parse(const char *line, size_t len, bool accept,
     enum migrate_msg *msg, struct err **peer);
 
+/* The line a peer had to send: NULL if it is want; else the error to
+ * act on -- e (a lost connection, taken), the peer's own error prefixed
+ * "the <peer> gave up" (or "refused", for the answer to the header), or
+ * an InvalidMessage. */
+struct err *migrate_expect(const char *line, size_t len, struct err *e,
+    enum migrate_msg want, bool accept, const char *peer);
+
 /* "xenlightd:domain:<uuid>": the identity lease, so that a guest without
  * disks is also decided by the leases. */
 char *migrate_identity_lease(const char *uuid);
