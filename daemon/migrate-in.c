@@ -401,7 +401,8 @@ static void migrate_in_recover(json_object *record, struct err *error)
 		return;
 	}
 	d->ours = true;
-	if (stage == NULL || strcmp(stage, "go-received") != 0) {
+	if (stage == NULL || (strcmp(stage, "go-received") != 0 &&
+	    strcmp(stage, "done") != 0)) {
 		log_notice("domain %s: received before the hand-over when the "
 		    "daemon stopped: destroying the copy", d->name);
 		err_append(error, "the incoming copy is destroyed; the guest "
