@@ -49,6 +49,7 @@ daemon_xenlightd_SOURCES = \
 	daemon/migrate-in.c daemon/migrate-in.h \
 	daemon/migrate-lease.c daemon/migrate-lease.h \
 	daemon/migrate-listen.c daemon/migrate-listen.h \
+	daemon/migrate-recover.c daemon/migrate-recover.h \
 	daemon/migrate-wire.c daemon/migrate-wire.h \
 	daemon/lease.c daemon/lease.h \
 	daemon/lease-xl.c daemon/lease-xl.h \

@@ -28,6 +28,7 @@
 #include "daemon/migrate-in.h"
 #include "daemon/migrate-lease.h"
 #include "daemon/migrate-listen.h"
+#include "daemon/migrate-recover.h"
 #include "proto/mem.h"
 
 /* From "ready" to "go": the source releases its leases meanwhile (up to
@@ -353,72 +354,6 @@ void migrate_in_admit(struct migrate_conn *conn, struct migrate_header *h)
 	json_object_put(args);
 }
 
-/* ------------------------------------------------------------------------
- * Restart recovery */
-
-struct migrate_in_settle {
-	char uuid[37];
-	bool paused;
-};
-
-static void migrate_in_settled(struct err *e, void *arg)
-{
-	struct migrate_in_settle *s = arg;
-	struct domain *d;
-	libxl_uuid uuid;
-
-	if (libxl_uuid_from_string(&uuid, s->uuid) == 0 &&
-	    (d = domain_find_uuid(&uuid)) != NULL && domain_is_running(d)) {
-		if (e == NULL && !s->paused) {
-			log_notice("domain %s: the leases are ours: the "
-			    "migration completes here", d->name);
-			dispatch_internal_domain("domain-unpause", d, NULL);
-		} else if (e != NULL) {
-			log_notice("domain %s: the leases are not ours (%s): "
-			    "destroying the incoming copy", d->name, e->desc);
-			dispatch_internal_domain("domain-destroy", d, NULL);
-		}
-	}
-	err_free(e);
-	free(s);
-}
-
-static void migrate_in_recover(json_object *record, struct err *error)
-{
-	json_object *extra = json_object_object_get(record, "extra");
-	const char *stage = arg_string(extra, "stage");
-	const char *uuid_text = arg_string(record, "uuid");
-	struct migrate_in_settle *s;
-	struct lease_disks leases = { 0 };
-	libxl_uuid uuid;
-	struct domain *d;
-
-	if (uuid_text == NULL || libxl_uuid_from_string(&uuid, uuid_text) != 0)
-		return;
-	d = domain_find_uuid(&uuid);
-	if (d == NULL || !domain_is_running(d)) {
-		err_append(error, "nothing was received");
-		return;
-	}
-	d->ours = true;
-	if (stage == NULL || (strcmp(stage, "go-received") != 0 &&
-	    strcmp(stage, "done") != 0)) {
-		log_notice("domain %s: received before the hand-over when the "
-		    "daemon stopped: destroying the copy", d->name);
-		err_append(error, "the incoming copy is destroyed; the guest "
-		    "stays on the source");
-		dispatch_internal_domain("domain-destroy", d, NULL);
-		return;
-	}
-	err_append(error, "after the hand-over: the leases decide");
-	s = xcalloc(1, sizeof *s);
-	snprintf(s->uuid, sizeof s->uuid, "%s", uuid_text);
-	s->paused = arg_bool(extra, "paused", false);
-	migrate_leases_from_journal(extra, uuid_text, &leases);
-	lease_acquire(uuid_text, d->name, &leases, migrate_in_settled, s);
-	lease_disks_clear(&leases);
-}
-
 static const struct arg_spec migrate_in_args[] = {
 	{ "domain", ARG_STRING, true, 0, 0, NULL, "the incoming domain" },
 	{ "uuid", ARG_STRING, true, 0, 0, NULL, "its UUID" },
@@ -436,5 +371,5 @@ const struct command cmd_domain_migrate_in = {
 	.start = migrate_in_start,
 	.abort = migrate_in_abort,
 	.free_data = create_job_free,
-	.recover = migrate_in_recover,
+	.recover = migrate_recover_incoming,
 };
