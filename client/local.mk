@@ -33,6 +33,7 @@ client_libxlctl_cli_la_SOURCES = \
 	client/xlctl-lifecycle.c \
 	client/xlctl-resources.c \
 	client/xlctl-save.c \
+	client/xlctl-migrate.c \
 	client/xlctl-jobs.c \
 	client/xlctl-events.c \
 	client/xlctl-cli.c client/xlctl-cli.h
@@ -67,6 +68,7 @@ XLCTL_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-xlctl-args.c \
 	$(top_srcdir)/client/xlctl-lifecycle.c \
 	$(top_srcdir)/client/xlctl-resources.c \
 	$(top_srcdir)/client/xlctl-save.c $(top_srcdir)/client/xlctl-jobs.c \
+	$(top_srcdir)/client/xlctl-migrate.c \
 	$(top_srcdir)/client/xlctl-events.c $(top_srcdir)/client/xlctl-cli.c \
 	$(top_srcdir)/client/libxlctl.c $(top_srcdir)/proto/err.c $(top_srcdir)/proto/mem.c \
 	$(top_srcdir)/proto/json-line.c $(top_srcdir)/proto/message.c

@@ -55,6 +55,7 @@ const struct xlctl_family *const xlctl_families[] = {
 	&xlctl_lifecycle_family,
 	&xlctl_resources_family,
 	&xlctl_save_family,
+	&xlctl_migrate_family,
 	&xlctl_jobs_family,
 	&xlctl_events_family,
 	&xlctl_help_family,

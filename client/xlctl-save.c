@@ -1,5 +1,6 @@
-/* xlctl: save, restore, dump-core, managedsave, managedsave-remove,
- * migrate: the long jobs that move a domain's memory. */
+/* xlctl: save, restore, dump-core, managedsave, managedsave-remove: the
+ * long jobs that move a domain's memory to files (migrate is
+ * xlctl-migrate.c). */
 #include "config.h"
 
 #include <stdio.h>
@@ -181,57 +182,15 @@ static const struct xlctl_cmd xlctl_cmd_managedsave_remove = {
 	.print = xlctl_managedsave_remove_print,
 };
 
-static const struct xlctl_flag xlctl_migrate_flags[] = {
-	{ "port", 0, "PORT", "the port of the xenlightd on HOST" },
-	{ "live", 0, NULL, "migrate while the domain runs" },
-	XLCTL_FLAG_END
-};
-
-static int xlctl_migrate_build(const struct xlctl_args *args,
-    struct xlctl_request *req, struct xlctl_error *err)
-{
-	const char *port = xlctl_args_get(args, "port");
-
-	xlctl_req_domain(req, args->argv[0]);
-	xlctl_req_string(req, "host", args->argv[1]);
-	if (port != NULL &&
-	    xlctl_req_int_text(req, "port", port, 1, 65535, "port", err) != 0)
-		return XLCTL_EXIT_USAGE;
-	if (xlctl_args_has(args, "live"))
-		xlctl_req_bool(req, "live", true);
-	return XLCTL_EXIT_OK;
-}
-
-static int xlctl_migrate_print(struct xlctl_cli *cli,
-    const struct xlctl_request *req, json_object *ret)
-{
-	return xlctl_done(cli, "Domain %s migrated to %s.",
-	    xlctl_req_get_domain(req),
-	    xlctl_get_string(req->arguments, "host"));
-}
-
-static const struct xlctl_cmd xlctl_cmd_migrate = {
-	.name = "migrate",
-	.execute = "domain-migrate",
-	.args = "DOMAIN HOST",
-	.help = "migrate a domain to the xenlightd on HOST",
-	.min_args = 2, .max_args = 2,
-	.kind = XLCTL_CMD_LONG_JOB,
-	.flags = xlctl_migrate_flags,
-	.build = xlctl_migrate_build,
-	.print = xlctl_migrate_print,
-};
-
 static const struct xlctl_cmd *const xlctl_save_cmds[] = {
 	&xlctl_cmd_save,
 	&xlctl_cmd_restore,
 	&xlctl_cmd_dump_core,
 	&xlctl_cmd_managedsave,
 	&xlctl_cmd_managedsave_remove,
-	&xlctl_cmd_migrate,
 	NULL
 };
 
 const struct xlctl_family xlctl_save_family = {
-	"Saving, dumping, migrating", xlctl_save_cmds
+	"Saving, dumping", xlctl_save_cmds
 };

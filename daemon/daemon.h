@@ -50,6 +50,8 @@ struct options {
 	int metrics_port;
 	int metrics_max_clients;	/* open scrape connections */
 	int metrics_timeout_ms;		/* to send a request, read a reply */
+	char *migrate_listen;		/* ADDR:PORT, NULL: off */
+	int migrate_max_incoming;	/* admitted or being admitted */
 };
 
 extern struct options options;

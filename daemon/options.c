@@ -43,6 +43,7 @@ struct options options = {
 	.group_id = (gid_t)-1,
 	.metrics_max_clients = 16,
 	.metrics_timeout_ms = 10000,
+	.migrate_max_incoming = 4,
 };
 
 enum option_kind {
@@ -75,6 +76,7 @@ static const char *option_log_level(const char *value);
 static const char *option_lease_backend(const char *value);
 static const char *option_helper_ioprio(const char *value);
 static const char *option_metrics_listen(const char *value);
+static const char *option_migrate_listen(const char *value);
 
 static const struct option_spec option_specs[] = {
 	{ "foreground", 'f', OPTION_FLAG, &options.foreground, 0, 0, NULL,
@@ -142,6 +144,12 @@ static const struct option_spec option_specs[] = {
 	{ "helper-ioprio", 0, OPTION_CUSTOM, NULL, 0, 0, "CLASS",
 	  "their I/O priority: be/0 ... be/7, idle or none [be/7]",
 	  option_helper_ioprio },
+	{ "migrate-listen", 0, OPTION_CUSTOM, NULL, 0, 0, "ADDR:PORT",
+	  "receive migrations on this TCP address (off by default)",
+	  option_migrate_listen },
+	{ "migrate-max-incoming", 0, OPTION_INT,
+	  &options.migrate_max_incoming, 1, 1024, "N",
+	  "incoming migrations at once [4]", NULL },
 	{ "sim", 0, OPTION_FLAG, &options.sim, 0, 0, NULL,
 	  "run on the simulated hypervisor", NULL },
 	{ "metrics-listen", 0, OPTION_CUSTOM, NULL, 0, 0, "ADDR:PORT",
@@ -232,6 +240,18 @@ static const char *option_metrics_listen(const char *value)
 	free(options.metrics_address);
 	options.metrics_address = xstrndup(host, host_len);
 	options.metrics_port = (int)port;
+	return NULL;
+}
+
+static const char *option_migrate_listen(const char *value)
+{
+	const char *colon = strrchr(value, ':');
+	long long port;
+
+	if (colon == NULL || colon == value ||
+	    !parse_number(colon + 1, 0, 65535, &port))
+		return "must be ADDR:PORT (an IP address; [ADDR] for IPv6)";
+	xreplace(&options.migrate_listen, value);
 	return NULL;
 }
 

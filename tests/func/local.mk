@@ -12,7 +12,8 @@ FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-lifecycle tests/func/test-events tests/func/test-save \
 	tests/func/test-recovery tests/func/test-build tests/func/test-upgrade \
 	tests/func/test-limits tests/func/test-systemd tests/func/test-priority \
-	tests/func/test-hostile tests/func/test-metrics
+	tests/func/test-hostile tests/func/test-metrics tests/func/test-migrate \
+	tests/func/test-migrate-kill
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
@@ -82,3 +83,14 @@ check-valgrind: $(FUNC_TESTS)
 tests_func_test_hostile_SOURCES = tests/func/test-hostile.c
 tests_func_test_hostile_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_hostile_LDADD = $(FUNC_LDADD)
+# two daemons on the simulator are two hosts: migration between them
+MIGRATE_HOSTS = tests/func/migrate-hosts.c tests/func/migrate-hosts.h
+tests_func_test_migrate_SOURCES = tests/func/test-migrate.c $(MIGRATE_HOSTS)
+tests_func_test_migrate_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_migrate_LDADD = $(FUNC_LDADD)
+# the hand-over cut by a relay, and kill -9 of either daemon
+# (XENLIGHTD_MIGRATE_KILLS iterations each, default 50)
+tests_func_test_migrate_kill_SOURCES = tests/func/test-migrate-kill.c \
+	$(MIGRATE_HOSTS)
+tests_func_test_migrate_kill_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_migrate_kill_LDADD = $(FUNC_LDADD) $(PTHREAD_LIBS)

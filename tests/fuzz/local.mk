@@ -74,9 +74,28 @@ fuzz-run-lease: fuzz-lease
 CLEANFILES += tests/fuzz/fuzz-lease
 EXTRA_DIST += tests/fuzz/fuzz-lease.c
 
+# The migration wire: headers and hand-over lines from the network.
+MIGRATE_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-migrate-wire.c \
+	$(top_srcdir)/daemon/migrate-wire.c $(top_srcdir)/proto/err.c \
+	$(top_srcdir)/proto/mem.c $(top_srcdir)/proto/json-line.c \
+	$(top_srcdir)/proto/schema.c
+tests/fuzz/fuzz-migrate-wire: $(MIGRATE_FUZZ_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(XLCFG_FUZZ_CC) $(XLCFG_FUZZ_FLAGS) $(XLCFG_FUZZ_CPPFLAGS) -o $@ \
+	    $(MIGRATE_FUZZ_SRC) $(JSONC_LIBS)
+fuzz-migrate: tests/fuzz/fuzz-migrate-wire
+fuzz-run-migrate: fuzz-migrate
+	@$(MKDIR_P) tests/fuzz/corpus/migrate-wire
+	tests/fuzz/fuzz-migrate-wire -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 tests/fuzz/corpus/migrate-wire \
+	    $(top_srcdir)/tests/fuzz/seeds/migrate-wire
+.PHONY: fuzz-migrate fuzz-run-migrate
+CLEANFILES += tests/fuzz/fuzz-migrate-wire
+EXTRA_DIST += tests/fuzz/fuzz-migrate-wire.c
+
 # Prerequisite-only rules, so other harnesses can hang off fuzz/fuzz-run.
-fuzz: fuzz-xlcfg fuzz-proto fuzz-lease
-fuzz-run: fuzz-run-xlcfg fuzz-run-proto fuzz-run-lease
+fuzz: fuzz-xlcfg fuzz-proto fuzz-lease fuzz-migrate
+fuzz-run: fuzz-run-xlcfg fuzz-run-proto fuzz-run-lease fuzz-run-migrate
 fuzz-xlcfg: tests/fuzz/fuzz-xl-config tests/fuzz/fuzz-savefile-header
 fuzz-run-xlcfg: fuzz-xlcfg
 	@$(MKDIR_P) tests/fuzz/corpus/xl-config tests/fuzz/corpus/savefile-header
