@@ -28,6 +28,8 @@ static const struct xlctl_flag xlctl_migrate_flags[] = {
 	  "one the destination names" },
 	{ "dest-socket", 0, "PATH", "reach the destination daemon through "
 	  "this socket (default: ssh HOST xlctl --json migration-prepare)" },
+	{ "ssh", 0, "COMMAND", "run COMMAND instead of ssh to ask HOST for the "
+	  "token, e.g. \"ssh -i KEY -o BatchMode=yes\" (words split by sh)" },
 	{ "no-live", 0, NULL, "suspend the domain first, then copy it" },
 	{ "live", 0, NULL, "copy memory while the domain runs (the default)" },
 	XLCTL_FLAG_END
@@ -69,11 +71,16 @@ static json_object *xlctl_token_local(struct xlctl_cli *cli,
 }
 
 /* The token over ssh, as xl migrate reaches the other host. */
-static json_object *xlctl_token_ssh(const char *host,
+static json_object *xlctl_token_ssh(const char *host, const char *command,
     struct xlctl_error *err)
 {
-	char *const argv[] = { "ssh", "--", (char *)host, "xlctl", "--json",
+	char *const plain[] = { "ssh", "--", (char *)host, "xlctl", "--json",
 	    "migration-prepare", NULL };
+	char script[1024];
+	/* the operator's command, its words split by sh; HOST stays one word */
+	char *const shell[] = { "/bin/sh", "-c", script, "sh", (char *)host,
+	    NULL };
+	char *const *argv = command != NULL ? shell : plain;
 	char buf[XLCTL_TOKEN_MAX];
 	size_t len = 0;
 	int pipefd[2], status = 0;
@@ -82,6 +89,11 @@ static json_object *xlctl_token_ssh(const char *host,
 
 	if (host[0] == '-')
 		return xlctl_usage(err, "migrate: '%s' is not a host", host),
+		    NULL;
+	if (command != NULL && (size_t)snprintf(script, sizeof script,
+	    "exec %s -- \"$1\" xlctl --json migration-prepare", command) >=
+	    sizeof script)
+		return xlctl_usage(err, "migrate: --ssh: command too long"),
 		    NULL;
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		xlctl_fail(err, XLCTL_EXIT_ERROR, XLCTL_CLASS_IO, "pipe: %s",
@@ -118,9 +130,10 @@ static json_object *xlctl_token_ssh(const char *host,
 		if (error == NULL || !xlctl_error_from_object(err,
 		    json_object_object_get(error, "error")))
 			xlctl_fail(err, XLCTL_EXIT_ERROR, "ConnectionFailed",
-			    "cannot get a migration token from %s: 'ssh %s "
+			    "cannot get a migration token from %s: '%s %s "
 			    "xlctl --json migration-prepare' failed (status "
-			    "%d)", host, host, WIFEXITED(status) ?
+			    "%d)", host, command != NULL ? command : "ssh",
+			    host, WIFEXITED(status) ?
 			    WEXITSTATUS(status) : -1);
 		json_object_put(error);
 		return NULL;
@@ -135,7 +148,7 @@ static int xlctl_migrate_run(struct xlctl_cli *cli,
 	const char *dest = xlctl_args_get(args, "dest-socket");
 	json_object *token = dest != NULL ?
 	    xlctl_token_local(cli, dest, err) :
-	    xlctl_token_ssh(args->argv[1], err);
+	    xlctl_token_ssh(args->argv[1], xlctl_args_get(args, "ssh"), err);
 	const char *text;
 	int rc;
 

@@ -582,6 +582,7 @@ static void accept_clients(void)
 
 enum holder_option {
 	OPT_RECORDS = 256,
+	OPT_PARENT,
 	OPT_UUID,
 	OPT_DOMAIN,
 	OPT_HOST,
@@ -602,6 +603,7 @@ static const struct option holder_options[] = {
 	{ "host-id", required_argument, NULL, OPT_HOST_ID },
 	{ "io-timeout", required_argument, NULL, OPT_IO_TIMEOUT },
 	{ "join", no_argument, NULL, OPT_JOIN },
+	{ "parent", required_argument, NULL, OPT_PARENT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -639,6 +641,10 @@ static bool parse_options(int argc, char **argv)
 		switch (opt) {
 		case OPT_RECORDS:
 			records_dir = optarg;
+			break;
+		case OPT_PARENT:
+			/* every helper is told its daemon (helper-child.h);
+			 * a holder alone outlives it, by design */
 			break;
 		case OPT_UUID:
 			id.uuid = optarg;
