@@ -49,7 +49,8 @@
 	C(cmd_domain_managed_save) \
 	C(cmd_domain_managed_save_remove) \
 	C(cmd_domain_dump) \
-	C(cmd_domain_crash_dump)
+	C(cmd_domain_crash_dump) \
+	C(cmd_lease_list)
 
 #define C(entry) extern const struct command entry;
 COMMANDS

@@ -28,6 +28,7 @@
 #include "daemon/fsutil.h"
 #include "daemon/intake.h"
 #include "daemon/job.h"
+#include "daemon/lease-daemon.h"
 #include "daemon/lease.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
@@ -374,10 +375,15 @@ int main(int argc, char **argv)
 	}
 	if (command_table_set(commands) < 0)
 		return 1;
+	if ((error = lease_daemon_init()) != NULL) {
+		log_critical("disk leases: %s", error->desc);
+		return 1;
+	}
 	job_journal_attach();
 	if (store_init() < 0 || job_init() < 0 ||
 	    domain_registry_init(lifecycle_domain_gone) < 0)
 		return 1;
+	lifecycle_recover_leases();
 	job_recover();
 	if (watch_signals() < 0 || server_listen(&dispatch_callbacks) < 0)
 		return 1;
@@ -403,6 +409,7 @@ int main(int argc, char **argv)
 	/* teardown, in the reverse order */
 	server_close_all();
 	stats_close();
+	lease_shutdown();	/* the holders keep the running domains' leases */
 	domain_registry_free();
 	job_detach();
 	event_detach();
