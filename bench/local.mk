@@ -8,4 +8,4 @@ bench_xlbench_LDADD = client/libxlctl.la $(JSONC_LIBS) $(PTHREAD_LIBS)
 
 EXTRA_DIST += bench/README.md bench/run.sh bench/virtbench.c \
 	bench/measure.c bench/measure.h \
-	bench/libvirtd.sh bench/report.py
+	bench/libvirtd.sh bench/report.py bench/leases.sh
