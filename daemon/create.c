@@ -129,12 +129,20 @@ static struct err *create_check_memory(libxl_domain_config *config)
 /* ------------------------------------------------------------------------
  * The end: unpaused and done, or nothing left behind */
 
-/* Nothing was built, or what was is gone: so go the leases taken for it
- * (or, in a restart, the old domain's, kept through the rebuild). */
-static void create_unlease(struct job *job)
+static void create_given_up(struct job *job, int rc)
 {
-	lifecycle_domain_gone(job->domain);
-	lease_release(job->domain->uuid_text, NULL, NULL);
+	struct create_job *c = job->data;
+
+	job_fail_taking(job, &c->failure);
+}
+
+/* Nothing was built, or what was is gone: so go the leases taken for it
+ * (or, in a restart, the old domain's, kept through the rebuild), before
+ * the job fails: its client may use the disks at once. */
+static void create_give_up(struct job *job)
+{
+	job->domain->keep_leases = false;
+	lifecycle_domain_gone_job(job, create_given_up);
 }
 
 static void create_cleaned(struct job *job, int rc)
@@ -144,8 +152,7 @@ static void create_cleaned(struct job *job, int rc)
 	if (rc != 0)
 		log_error("domain %s: cannot destroy the half-built domain %"
 		    PRIu32 ": libxl error %d", job->domain_name, c->domid, rc);
-	create_unlease(job);
-	job_fail_taking(job, &c->failure);
+	create_give_up(job);
 }
 
 /* A failure once the build began (leases may be held, libxl may have made
@@ -154,12 +161,11 @@ static void create_fail(struct job *job, struct err *e)
 {
 	struct create_job *c = job->data;
 
+	c->failure = e;
 	if (c->domid == DOMID_NONE || c->domid == 0) {
-		create_unlease(job);
-		job_fail(job, e);
+		create_give_up(job);
 		return;
 	}
-	c->failure = e;
 	log_info("domain %s: destroying half-built domain %" PRIu32,
 	    job->domain_name, c->domid);
 	job_ao_started(job, libxl_domain_destroy(daemon_ctx, c->domid,
