@@ -627,7 +627,7 @@ static const char *chaos_start(struct xlctl *c, struct chaos_guest *g)
 
 	/* a running guest is left alone half of the time: at every kill,
 	 * some run and some come and go */
-	if (g->running && pick == 0) {
+	if (g->running && pick < 2) {
 		call_detached(c, "domain-save", "{\"domain\":\"%s\",\"file\":"
 		    "\"%s\",\"overwrite\":true}", g->name, g->image);
 		return "save";
@@ -639,7 +639,7 @@ static const char *chaos_start(struct xlctl *c, struct chaos_guest *g)
 	}
 	if (g->running)
 		return "none";
-	if (access(g->image, R_OK) == 0 && pick < 4) {
+	if (access(g->image, R_OK) == 0 && pick < 5) {
 		call_detached(c, "domain-restore", "{\"file\":\"%s\"}",
 		    g->image);
 		return "restore";
