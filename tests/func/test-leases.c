@@ -1,95 +1,22 @@
 /* Disk leases through the daemon (doc/leases.md): every way of building a
  * domain takes its disks' leases first and builds nothing on a
  * LeaseConflict; a domain that goes frees them; two daemons sharing a
- * lockspace exclude each other, across a SIGKILL and a restart; and a
- * daemon killed at random points of creates, restores and destroys leaves
- * exactly the running domains holding leases.  The last is seeded
- * (XENLIGHTD_TEST_SEED, printed on failure); XENLIGHTD_LEASE_ITERATIONS
- * sets its count (default 50). */
+ * lockspace exclude each other, across a SIGKILL and a restart.  The
+ * daemon killed at random points: test-lease-restart.c. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <criterion/criterion.h>
 
 #include "daemon/lease-disk.h"
 #include "tests/func/harness.h"
+#include "tests/func/lease-util.h"
 
 static char hostname[256];
-
-/* xl config text of a domain with the given disk specs (NULL-ended) */
-static char *config_with_disks(const char *name, const char *first, ...)
-{
-	char *text = xl_config_text(name, 32), *disks = test_format("%s", "");
-	const char *spec;
-	va_list ap;
-
-	va_start(ap, first);
-	for (spec = first; spec != NULL; spec = va_arg(ap, const char *)) {
-		char *more = test_format("%s%s'%s'", disks, disks[0] ? ", " :
-		    "", spec);
-
-		free(disks);
-		disks = more;
-	}
-	va_end(ap);
-	{
-		char *all = test_format("%sdisk = [ %s ]\non_reboot = "
-		    "\"restart\"\n", text, disks);
-
-		free(text);
-		free(disks);
-		return all;
-	}
-}
-
-static char *disk_spec(const char *vdev, const char *access, const char *path)
-{
-	return test_format("format=raw, vdev=%s, access=%s, target=%s", vdev,
-	    access, path);
-}
-
-static json_object *create_text(struct xlctl *c, struct xlctl_error *err,
-    const char *text)
-{
-	json_object *args = json_object_new_object(), *ret;
-
-	json_object_object_add(args, "xl_config", json_object_new_string(text));
-	ret = xlctl_call(c, "domain-create", args, NULL, 120000, err);
-	json_object_put(args);
-	return ret;
-}
-
-/* A domain with one disk: created, or refused with err filled. */
-static json_object *create_one(struct xlctl *c, struct xlctl_error *err,
-    const char *name, const char *access, const char *path)
-{
-	char *spec = disk_spec("xvda", access, path);
-	char *text = config_with_disks(name, spec, NULL);
-	json_object *ret = create_text(c, err, text);
-
-	free(text);
-	free(spec);
-	return ret;
-}
-
-static void create_one_ok(struct xlctl *c, const char *name,
-    const char *access, const char *path)
-{
-	struct xlctl_error err = { 0 };
-	json_object *ret = create_one(c, &err, name, access, path);
-
-	cr_assert_not_null(ret, "create %s (%s %s): %s: %s", name, access, path,
-	    err.class_name, err.desc);
-	json_object_put(ret);
-}
 
 /* The error is a LeaseConflict on disk (canonical) held by domain. */
 static void assert_conflict(struct xlctl_error *err, const char *what,
@@ -134,69 +61,6 @@ static void destroy(struct xlctl *c, const char *name)
 	    name));
 }
 
-/* An empty image file; its canonical name (the holder's). */
-static char *make_image(struct dut *d, const char *name)
-{
-	char *dir = test_format("%s/img", d->dir);
-	char *path = test_format("%s/%s", dir, name);
-	int fd;
-
-	mkdir(dir, 0755);
-	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
-	close(fd);
-	free(dir);
-	return path;
-}
-
-static char *canonical(const char *path)
-{
-	char *out = NULL;
-
-	cr_assert_eq(lease_canonical_path(path, &out), 0, "%s", path);
-	return out;
-}
-
-/* Whether somebody holds a lock on disk's lease file in lockspace: a
- * write lock from here fails (and is given back at once). */
-static bool disk_locked(const char *lockspace, const char *path)
-{
-	char *name = canonical(path), key[LEASE_KEY_SIZE], *file;
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	bool locked = false;
-	int fd;
-
-	lease_key(name, key);
-	file = test_format("%s/%s.lock", lockspace, key);
-	fd = open(file, O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		locked = fcntl(fd, F_OFD_SETLK, &fl) < 0;
-		close(fd);	/* drops the lock if we got it */
-	}
-	free(file);
-	free(name);
-	return locked;
-}
-
-static char *lockspace_of(struct dut *d)
-{
-	return test_format("%s/lockspace", d->statedir);
-}
-
-/* The lease-list entry of disk (canonical) and domain, or NULL. */
-static json_object *find_lease(json_object *list, const char *disk,
-    const char *domain)
-{
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		json_object *l = json_object_array_get_idx(list, i);
-
-		if (strcmp(json_str(l, "disk"), disk) == 0 &&
-		    strcmp(json_str(l, "domain"), domain) == 0)
-			return l;
-	}
-	return NULL;
-}
-
 static void assert_lease(struct xlctl *c, const char *disk,
     const char *domain, const char *mode)
 {
@@ -218,14 +82,6 @@ static void assert_no_leases(struct xlctl *c)
 	cr_assert_eq(json_object_array_length(list), 0, "leases left: %s",
 	    json_object_to_json_string(list));
 	json_object_put(list);
-}
-
-/* The end of a one-daemon test: nothing left running, no holder left. */
-static void finish(struct dut *d, struct xlctl *c)
-{
-	xlctl_close(c);
-	dut_stop(d);
-	dut_free(d);
 }
 
 static void setup(void)
@@ -590,231 +446,5 @@ Test(leases, failed_build_releases, .timeout = 180)
 	destroy(c, "a");
 	finish(d, c);
 	free(img);
-	free(lockspace);
-}
-
-/* ------------------------------------------------------------------------
- * kill -9 at random points of creates, restores, saves and destroys */
-
-#define CHAOS_GUESTS 4
-
-struct chaos_guest {
-	char name[8];
-	char *img;
-	char *disk;			/* canonical */
-	char *image;			/* its save image */
-	bool running;
-};
-
-static unsigned chaos_seed(void)
-{
-	const char *s = getenv("XENLIGHTD_TEST_SEED");
-
-	return s != NULL ? (unsigned)strtoul(s, NULL, 10) : (unsigned)time(NULL);
-}
-
-static int chaos_iterations(void)
-{
-	const char *s = getenv("XENLIGHTD_LEASE_ITERATIONS");
-
-	return s != NULL ? atoi(s) : 50;
-}
-
-/* Starts one operation on g (detached); its name. */
-static const char *chaos_start(struct xlctl *c, struct chaos_guest *g)
-{
-	int pick = rand() % 8;
-
-	/* a running guest is left alone half of the time: at every kill,
-	 * some run and some come and go */
-	if (g->running && pick < 2) {
-		call_detached(c, "domain-save", "{\"domain\":\"%s\",\"file\":"
-		    "\"%s\",\"overwrite\":true}", g->name, g->image);
-		return "save";
-	}
-	if (g->running && pick < 4) {
-		call_detached(c, "domain-destroy", "{\"domain\":\"%s\"}",
-		    g->name);
-		return "destroy";
-	}
-	if (g->running)
-		return "none";
-	if (access(g->image, R_OK) == 0 && pick < 5) {
-		call_detached(c, "domain-restore", "{\"file\":\"%s\"}",
-		    g->image);
-		return "restore";
-	} else {
-		char *spec = disk_spec("xvda", "rw", g->img);
-		char *text = config_with_disks(g->name, spec, NULL);
-		json_object *args = json_object_new_object();
-		struct xlctl_options detach = { .detach = true };
-
-		json_object_object_add(args, "xl_config",
-		    json_object_new_string(text));
-		json_object_put(xlctl_call(c, "domain-create", args, &detach,
-		    30000, NULL));
-		json_object_put(args);
-		free(text);
-		free(spec);
-		return "create";
-	}
-}
-
-/* No job runs or waits: what the killed daemon left is repaired. */
-static bool chaos_jobs_idle(struct xlctl *c)
-{
-	json_object *jobs = call_ok(c, "job-list", NULL);
-	bool idle = true;
-
-	for (size_t i = 0; i < json_object_array_length(jobs); i++) {
-		const char *state = json_str(json_object_array_get_idx(jobs, i),
-		    "state");
-
-		if (strcmp(state, "running") == 0 ||
-		    strcmp(state, "queued") == 0 ||
-		    strcmp(state, "aborting") == 0)
-			idle = false;
-	}
-	json_object_put(jobs);
-	return idle;
-}
-
-/* Which guests run now, from the daemon's list. */
-static void chaos_refresh(struct xlctl *c, struct chaos_guest *guests)
-{
-	json_object *list = call_ok(c, "domain-list", NULL);
-
-	for (int i = 0; i < CHAOS_GUESTS; i++)
-		guests[i].running = false;
-	for (size_t k = 0; k < json_object_array_length(list); k++) {
-		json_object *dom = json_object_array_get_idx(list, k);
-
-		for (int i = 0; i < CHAOS_GUESTS; i++)
-			if (strcmp(json_str(dom, "name"), guests[i].name) == 0)
-				guests[i].running = strcmp(json_str(dom,
-				    "state"), "shutoff") != 0;
-	}
-	json_object_put(list);
-}
-
-/* Every running guest holds its lease, no other lease is listed, the lock
- * files say the same, and no holder runs for a guest that is gone.  NULL,
- * or what is wrong (static). */
-static const char *chaos_violation(struct dut *d, struct xlctl *c,
-    struct chaos_guest *guests, const char *lockspace)
-{
-	static char why[512];
-	json_object *leases = call_ok(c, "lease-list", NULL);
-	size_t running = 0, n = json_object_array_length(leases);
-	pid_t holders[16];
-
-	why[0] = '\0';
-	for (int i = 0; i < CHAOS_GUESTS && why[0] == '\0'; i++) {
-		struct chaos_guest *g = &guests[i];
-		json_object *l = find_lease(leases, g->disk, g->name);
-
-		running += g->running;
-		if (g->running && (l == NULL ||
-		    strcmp(json_str(l, "state"), "held") != 0))
-			snprintf(why, sizeof why, "%s runs without its lease: "
-			    "%s", g->name, json_object_to_json_string(leases));
-		else if (!g->running && l != NULL)
-			snprintf(why, sizeof why, "%s is gone, its lease is "
-			    "listed: %s", g->name,
-			    json_object_to_json_string(leases));
-		else if (disk_locked(lockspace, g->img) != g->running)
-			snprintf(why, sizeof why, "%s %s, its lock file is %s",
-			    g->name, g->running ? "runs" : "is gone",
-			    g->running ? "free" : "locked");
-	}
-	if (why[0] == '\0' && n != running)
-		snprintf(why, sizeof why, "%zu guests run, %zu leases: %s",
-		    running, n, json_object_to_json_string(leases));
-	if (why[0] == '\0' && dut_lease_holders(d, holders, 16) !=
-	    (int)running)
-		snprintf(why, sizeof why, "%zu guests run, %d lease holders",
-		    running, dut_lease_holders(d, holders, 16));
-	json_object_put(leases);
-	return why[0] != '\0' ? why : NULL;
-}
-
-Test(leases, kill_9_at_random_points, .timeout = 900)
-{
-	unsigned seed = chaos_seed();
-	int iterations = chaos_iterations();
-	struct dut *d;
-	struct xlctl *c;
-	char *lockspace;
-	struct chaos_guest guests[CHAOS_GUESTS];
-	int ops[5] = { 0 };		/* create restore save destroy none */
-	int ran = 0;			/* guests found running afterwards */
-
-	/* a SIGKILL under valgrind reports nothing: this is for the plain
-	 * daemon */
-	if (getenv("XENLIGHTD_TEST_WRAPPER") != NULL)
-		cr_skip_test("too slow under a wrapper");
-	d = dut_start(NULL);
-	c = dut_connect(d);
-	lockspace = lockspace_of(d);
-
-	srand(seed);
-	cr_log_info("leases: seed %u, %d iterations", seed, iterations);
-	/* slow enough that a kill lands inside the operations */
-	sim_ok(d, "sim-set", "{\"save_mib_s\":128,\"restore_mib_s\":128,"
-	    "\"create_ms\":150}");
-	for (int i = 0; i < CHAOS_GUESTS; i++) {
-		struct chaos_guest *g = &guests[i];
-
-		snprintf(g->name, sizeof g->name, "g%d", i);
-		g->img = make_image(d, g->name);
-		g->disk = canonical(g->img);
-		g->image = test_format("%s/%s.save", d->dir, g->name);
-		create_one_ok(c, g->name, "rw", g->img);
-		g->running = true;
-	}
-	for (int it = 0; it < iterations; it++) {
-		const char *what[CHAOS_GUESTS];
-		int delay_ms = rand() % 900;
-		const char *why;
-
-		for (int i = 0; i < CHAOS_GUESTS; i++) {
-			what[i] = chaos_start(c, &guests[i]);
-			ops[strcmp(what[i], "create") == 0 ? 0 :
-			    strcmp(what[i], "restore") == 0 ? 1 :
-			    strcmp(what[i], "save") == 0 ? 2 :
-			    strcmp(what[i], "destroy") == 0 ? 3 : 4]++;
-		}
-		usleep((useconds_t)delay_ms * 1000);
-		xlctl_close(c);
-		dut_kill(d);
-		dut_restart(d);
-		c = dut_connect(d);
-		for (int64_t deadline = now_ms() + 60000;;) {
-			if (chaos_jobs_idle(c)) {
-				chaos_refresh(c, guests);
-				why = chaos_violation(d, c, guests, lockspace);
-				if (why == NULL) {
-					for (int i = 0; i < CHAOS_GUESTS; i++)
-						ran += guests[i].running;
-					break;
-				}
-			} else {
-				why = "jobs still run";
-			}
-			cr_assert_lt(now_ms(), deadline, "iteration %d (seed %u, "
-			    "killed after %d ms of %s %s %s %s): %s", it, seed,
-			    delay_ms, what[0], what[1], what[2], what[3], why);
-			usleep(50000);
-		}
-	}
-	cr_log_info("leases: %d creates, %d restores, %d saves, %d destroys "
-	    "interrupted or done; %d of %d guests running after the restarts",
-	    ops[0], ops[1], ops[2], ops[3], ran, iterations * CHAOS_GUESTS);
-	finish(d, c);
-	for (int i = 0; i < CHAOS_GUESTS; i++) {
-		free(guests[i].img);
-		free(guests[i].disk);
-		free(guests[i].image);
-	}
 	free(lockspace);
 }
