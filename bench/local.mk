@@ -8,4 +8,5 @@ bench_xlbench_LDADD = client/libxlctl.la $(JSONC_LIBS) $(PTHREAD_LIBS)
 
 EXTRA_DIST += bench/README.md bench/run.sh bench/virtbench.c \
 	bench/measure.c bench/measure.h \
-	bench/libvirtd.sh bench/report.py bench/metrics.sh bench/migrate-sim.sh
+	bench/libvirtd.sh bench/report.py bench/metrics.sh bench/migrate-sim.sh \
+	bench/leases.sh

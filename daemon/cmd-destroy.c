@@ -12,14 +12,19 @@
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 
+static void destroy_finished(struct job *job, int rc)
+{
+	job_complete(job, NULL);
+}
+
 static void destroy_done(struct job *job, int rc)
 {
 	if (rc != 0 && rc != ERROR_DOMAIN_NOTFOUND) {
 		job_fail(job, job_libxl_error(job, rc, "destroying the domain"));
 		return;
 	}
-	lifecycle_domain_gone(job->domain);
-	job_complete(job, NULL);
+	/* done when its disks are free for others */
+	lifecycle_domain_gone_job(job, destroy_finished);
 }
 
 static void destroy_start(struct job *job)

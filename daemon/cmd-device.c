@@ -13,6 +13,8 @@
 #include "daemon/daemon.h"
 #include "daemon/domain.h"
 #include "daemon/job.h"
+#include "daemon/lease-xl.h"
+#include "daemon/lease.h"
 #include "daemon/log.h"
 #include "daemon/request.h"
 #include "daemon/xl-config.h"
@@ -24,6 +26,7 @@ struct device_job {
 	char *vdev;			/* detach by */
 	char *mac;
 	int64_t devid;
+	bool leased;			/* attach: its lease was taken for it */
 };
 
 static void device_job_free(void *data)
@@ -139,26 +142,101 @@ static json_object *device_nic_json(const libxl_device_nic *nic)
 /* ------------------------------------------------------------------------
  * Disks */
 
+/* Whether another disk of the running domain than skip_vdev has target
+ * path: its lease is still needed. */
+static bool disk_path_in_use(struct job *job, const char *path,
+    const char *skip_vdev)
+{
+	libxl_device_disk *disks;
+	int n = 0;
+	bool used = false;
+
+	disks = libxl_device_disk_list(daemon_ctx, job->domain->domid, &n);
+	for (int i = 0; i < n && !used; i++)
+		used = disks[i].pdev_path != NULL &&
+		    strcmp(disks[i].pdev_path, path) == 0 &&
+		    (skip_vdev == NULL || disks[i].vdev == NULL ||
+		    strcmp(disks[i].vdev, skip_vdev) != 0);
+	if (disks != NULL)
+		libxl_device_disk_list_free(disks, n);
+	return used;
+}
+
+static void disk_attach_failed(struct job *job, struct err *e)
+{
+	struct device_job *dev = job->data;
+
+	if (dev->leased)
+		lease_remove_disk(job->domain->uuid_text, dev->disk.pdev_path,
+		    NULL, NULL);
+	job_fail(job, e);
+}
+
 static void disk_attached(struct job *job, int rc)
 {
 	struct device_job *dev = job->data;
 
 	if (rc != 0) {
-		job_fail(job, job_libxl_error(job, rc, "attaching the disk"));
+		disk_attach_failed(job, job_libxl_error(job, rc,
+		    "attaching the disk"));
 		return;
 	}
 	device_config_add_disk(job->domain, &dev->disk);
 	job_complete(job, device_disk_json(&dev->disk));
 }
 
+static void disk_attach_leased(struct err *e, void *arg)
+{
+	struct job *job = arg;
+	struct device_job *dev = job->data;
+
+	if (e == NULL && job->abort_requested)
+		e = err_new(ERR_ABORTED, "aborted");
+	if (e == NULL && !domain_is_running(job->domain))
+		e = err_new(ERR_OPERATION_INVALID, "domain '%s' is not running",
+		    job->domain_name);
+	if (e != NULL) {
+		disk_attach_failed(job, e);
+		return;
+	}
+	job_ao_started(job, libxl_device_disk_add(daemon_ctx, job->domain->domid,
+	    &dev->disk, job_ao(job, disk_attached)));
+}
+
+/* The new disk's lease first (shared when read-only): a LeaseConflict
+ * attaches nothing. */
 static void disk_attach_start(struct job *job)
 {
 	struct device_job *dev = job->data;
+	struct lease_disk lease;
+	struct err *e;
 
 	if (!job_domain_running(job))
 		return;
-	job_ao_started(job, libxl_device_disk_add(daemon_ctx, job->domain->domid,
-	    &dev->disk, job_ao(job, disk_attached)));
+	if (!lease_disk_from_device(&dev->disk, &lease, &e)) {
+		if (e != NULL)
+			job_fail(job, e);
+		else
+			disk_attach_leased(NULL, job);
+		return;
+	}
+	/* a target it uses already keeps its lease if the attach fails */
+	dev->leased = !disk_path_in_use(job, lease.path, NULL);
+	lease_add_disk(job->domain->uuid_text, job->domain->name, &lease,
+	    disk_attach_leased, job);
+}
+
+static void disk_unleased(struct err *e, void *arg)
+{
+	struct job *job = arg;
+	struct device_job *dev = job->data;
+
+	if (e != NULL) {
+		log_error("domain %s: releasing the lease of %s: %s",
+		    job->domain_name, dev->disk.pdev_path, e->desc);
+		err_free(e);
+	}
+	job_complete(job, device_disk_json(&dev->disk));
 }
 
 static void disk_detached(struct job *job, int rc)
@@ -170,7 +248,14 @@ static void disk_detached(struct job *job, int rc)
 		return;
 	}
 	device_config_remove_disk(job->domain, dev->vdev);
-	job_complete(job, device_disk_json(&dev->disk));
+	if (dev->disk.pdev_path == NULL ||
+	    disk_path_in_use(job, dev->disk.pdev_path, dev->vdev)) {
+		disk_unleased(NULL, job);
+		return;
+	}
+	/* done when the disk is free for others */
+	lease_remove_disk(job->domain->uuid_text, dev->disk.pdev_path,
+	    disk_unleased, job);
 }
 
 static void disk_detach_start(struct job *job)

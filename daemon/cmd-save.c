@@ -90,6 +90,13 @@ static void save_fail(struct job *job, struct err *e)
 /* ------------------------------------------------------------------------
  * Success: the image is in place; leave the domain as asked */
 
+static void save_finished(struct job *job, int rc)
+{
+	struct save_job *s = job->data;
+
+	job_complete(job, image_file_result(&s->image));
+}
+
 static void save_left(struct job *job, int rc)
 {
 	struct save_job *s = job->data;
@@ -104,13 +111,15 @@ static void save_left(struct job *job, int rc)
 		return;
 	}
 	if (s->leave == SAVE_LEAVE_DESTROYED) {
-		lifecycle_domain_gone(d);
-	} else {
-		domain_rearm_death_watch(d);
-		domain_emit(d, s->leave == SAVE_LEAVE_PAUSED ?
-		    "DOMAIN_PAUSED" : "DOMAIN_RESUMED", NULL);
+		/* done when its disks are free for the restore, here or on
+		 * another host */
+		lifecycle_domain_gone_job(job, save_finished);
+		return;
 	}
-	job_complete(job, image_file_result(&s->image));
+	domain_rearm_death_watch(d);
+	domain_emit(d, s->leave == SAVE_LEAVE_PAUSED ? "DOMAIN_PAUSED" :
+	    "DOMAIN_RESUMED", NULL);
+	save_finished(job, 0);
 }
 
 static void save_paused_to_leave(struct job *job, int rc)

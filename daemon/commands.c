@@ -52,7 +52,8 @@
 	C(cmd_domain_crash_dump) \
 	C(cmd_migration_prepare) \
 	C(cmd_domain_migrate) \
-	C(cmd_domain_migrate_in)
+	C(cmd_domain_migrate_in) \
+	C(cmd_lease_list)
 
 #define C(entry) extern const struct command entry;
 COMMANDS

@@ -20,6 +20,8 @@
 #include "daemon/fileio.h"
 #include "daemon/fsutil.h"
 #include "daemon/job.h"
+#include "daemon/lease-xl.h"
+#include "daemon/lease.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "daemon/priority.h"
@@ -130,6 +132,22 @@ static struct err *create_check_memory(libxl_domain_config *config)
 /* ------------------------------------------------------------------------
  * The end: unpaused and done, or nothing left behind */
 
+static void create_given_up(struct job *job, int rc)
+{
+	struct create_job *c = job->data;
+
+	job_fail_taking(job, &c->failure);
+}
+
+/* Nothing was built, or what was is gone: so go the leases taken for it
+ * (or, in a restart, the old domain's, kept through the rebuild), before
+ * the job fails: its client may use the disks at once. */
+static void create_give_up(struct job *job)
+{
+	job->domain->keep_leases = false;
+	lifecycle_domain_gone_job(job, create_given_up);
+}
+
 static void create_cleaned(struct job *job, int rc)
 {
 	struct create_job *c = job->data;
@@ -137,21 +155,20 @@ static void create_cleaned(struct job *job, int rc)
 	if (rc != 0)
 		log_error("domain %s: cannot destroy the half-built domain %"
 		    PRIu32 ": libxl error %d", job->domain_name, c->domid, rc);
-	lifecycle_domain_gone(job->domain);
-	job_fail_taking(job, &c->failure);
+	create_give_up(job);
 }
 
-/* A failure after libxl may have made a domain: destroy it, then fail. */
+/* A failure once the build began (leases may be held, libxl may have made
+ * a domain): destroy what was made, release the leases, then fail. */
 void create_job_fail(struct job *job, struct err *e)
 {
 	struct create_job *c = job->data;
 
+	c->failure = e;
 	if (c->domid == DOMID_NONE || c->domid == 0) {
-		lifecycle_domain_gone(job->domain);
-		job_fail(job, e);
+		create_give_up(job);
 		return;
 	}
-	c->failure = e;
 	log_info("domain %s: destroying half-built domain %" PRIu32,
 	    job->domain_name, c->domid);
 	job_ao_started(job, libxl_domain_destroy(daemon_ctx, c->domid,
@@ -339,27 +356,18 @@ static bool create_measure_restore(struct job *job, uint64_t *current)
 	return pos >= 0;
 }
 
-void create_job_build(struct job *job)
+/* The leases are held: the build helper goes. */
+static void create_leased(struct err *e, void *arg)
 {
+	struct job *job = arg;
 	struct create_job *c = job->data;
-	struct err *e;
 
-	if (job->abort_requested) {
-		job_fail(job, err_new(ERR_ABORTED, "aborted before it started"));
-		return;
-	}
-	e = create_check_memory(&c->config);
+	if (e == NULL && job->abort_requested)
+		e = err_new(ERR_ABORTED, "aborted before it started");
 	if (e != NULL) {
-		job_fail(job, e);
+		create_job_fail(job, e);
 		return;
 	}
-	/* what failed or was cut short is found by this UUID */
-	if (libxl_uuid_is_nil(&c->config.c_info.uuid))
-		c->config.c_info.uuid = job->domain->uuid;
-	if (libxl_uuid_is_nil(&c->config.c_info.uuid))
-		libxl_uuid_generate(&c->config.c_info.uuid);
-	job_set_journal(job, "uuid", json_object_new_string(
-	    job->domain->uuid_text));
 	if (c->restore_fd >= 0) {
 		log_info("domain %s: restoring from %s", job->domain_name,
 		    c->restore_path);
@@ -371,7 +379,7 @@ void create_job_build(struct job *job)
 	    create_build_done, job, &e);
 	if (c->build == NULL) {
 		job_stop_progress(job, 0);
-		job_fail(job, e);
+		create_job_fail(job, e);
 		return;
 	}
 	job_set_journal(job, "helper", json_object_new_int64(
@@ -379,6 +387,59 @@ void create_job_build(struct job *job)
 	log_info("domain %s: %s (build helper %d)", job->domain_name,
 	    c->restore_fd >= 0 ? "restoring" : "creating",
 	    (int)build_run_pid(c->build));
+}
+
+/* What every build checks first (abort, memory), and the UUID by which
+ * what failed or was cut short is found. */
+static struct err *create_prepare(struct job *job)
+{
+	struct create_job *c = job->data;
+	struct err *e;
+
+	if (job->abort_requested)
+		return err_new(ERR_ABORTED, "aborted before it started");
+	if ((e = create_check_memory(&c->config)) != NULL)
+		return e;
+	if (libxl_uuid_is_nil(&c->config.c_info.uuid))
+		c->config.c_info.uuid = job->domain->uuid;
+	if (libxl_uuid_is_nil(&c->config.c_info.uuid))
+		libxl_uuid_generate(&c->config.c_info.uuid);
+	job_set_journal(job, "uuid", json_object_new_string(
+	    job->domain->uuid_text));
+	return NULL;
+}
+
+/* Every build starts here: checked, then its disks' leases taken (a
+ * LeaseConflict builds nothing), then built.  A failure releases them:
+ * in a restart, the old domain is gone by now. */
+static void create_build(struct job *job)
+{
+	struct create_job *c = job->data;
+	struct lease_disks disks;
+	struct err *e = create_prepare(job);
+
+	if (e == NULL)
+		e = lease_disks_from_config(&c->config, &disks);
+	if (e != NULL) {
+		create_job_fail(job, e);
+		return;
+	}
+	lease_acquire(job->domain->uuid_text, job->domain->name, &disks,
+	    create_leased, job);
+	lease_disks_clear(&disks);
+}
+
+/* An incoming migration's build: its leases are taken at the hand-over
+ * (migrate-lease.c), once the source has released them. */
+void create_job_build(struct job *job)
+{
+	struct err *e = create_prepare(job);
+
+	if (e != NULL) {
+		create_job_fail(job, e);
+		return;
+	}
+	create_leased(NULL, job);
 }
 
 void create_job_abort(struct job *job)
@@ -510,7 +571,7 @@ static void create_have_header(void *arg)
 		job_fail(job, e);
 		return;
 	}
-	create_job_build(job);
+	create_build(job);
 }
 
 /* On a file worker: the image may sit on a slow or hung disk, and the
@@ -551,12 +612,15 @@ static void create_open_image(struct job *job)
 static void create_old_destroyed(struct job *job, int rc)
 {
 	if (rc != 0 && domain_is_running(job->domain)) {
+		job->domain->keep_leases = false;
 		job_fail(job, job_libxl_error(job, rc, "destroying the old "
 		    "domain"));
 		return;
 	}
+	/* its leases stay: the new build takes over the ones it needs */
 	lifecycle_domain_gone(job->domain);
-	create_job_build(job);
+	job->domain->keep_leases = false;
+	create_build(job);
 }
 
 void create_job_start(struct job *job)
@@ -569,6 +633,7 @@ void create_job_start(struct job *job)
 		return;
 	}
 	if (c->destroy_first && domain_is_running(d)) {
+		d->keep_leases = true;
 		job_ao_started(job, libxl_domain_destroy(daemon_ctx, d->domid,
 		    job_ao(job, create_old_destroyed)));
 		return;
@@ -578,7 +643,7 @@ void create_job_start(struct job *job)
 		    "domain '%s' is already running", d->name));
 		return;
 	}
-	create_job_build(job);
+	create_build(job);
 }
 
 /* Interrupted create/start/restore/restart: if libxl had finished building

@@ -4,8 +4,35 @@
 #include "daemon/domain-json.h"
 #include "daemon/domain.h"
 #include "daemon/job.h"
+#include "daemon/lease.h"
 #include "proto/json-text.h"
 #include "proto/mem.h"
+
+/* Its disk leases, one per path it leases or needs:
+ * [{"path","disk","mode","state"}] ("disk" once the holder resolved it). */
+static void domain_write_leases(yajl_gen g, struct domain *d)
+{
+	static const char *const keys[] = { "path", "disk", "mode", "state" };
+	json_object *leases = lease_domain_json(d->uuid_text);
+
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < json_object_array_length(leases); i++) {
+		json_object *lease = json_object_array_get_idx(leases, i);
+
+		yajl_gen_map_open(g);
+		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+			json_object *value;
+
+			if (!json_object_object_get_ex(lease, keys[k], &value))
+				continue;
+			yajl_key(g, keys[k]);
+			yajl_text(g, json_object_get_string(value));
+		}
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	json_object_put(leases);
+}
 
 void domain_write_json(yajl_gen g, struct domain *d, const libxl_dominfo *info)
 {
@@ -81,6 +108,8 @@ void domain_write_json(yajl_gen g, struct domain *d, const libxl_dominfo *info)
 	} else {
 		yajl_gen_null(g);
 	}
+	yajl_key(g, "leases");
+	domain_write_leases(g, d);
 	yajl_gen_map_close(g);
 }
 

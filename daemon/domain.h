@@ -30,6 +30,9 @@ struct domain {
 	/* started by this daemon: its on_poweroff/on_reboot/on_crash are
 	 * ours to carry out (a domain xl started has xl's monitor for that) */
 	bool ours;
+	/* a restart destroys it and builds it again: its disk leases stay
+	 * held in between (create.c) instead of going with the old domain */
+	bool keep_leases;
 	/* The definition of a persistent domain, or the configuration a
 	 * transient one was started with (NULL for a domain adopted from
 	 * another toolstack until it is fetched). */

@@ -7,6 +7,8 @@
 #ifndef DAEMON_LEASE_XL_H
 #define DAEMON_LEASE_XL_H
 
+#include <stdbool.h>
+
 #include "daemon/xl-compat.h"
 
 #include "daemon/lease-disk.h"
@@ -14,5 +16,13 @@
 
 struct err *lease_disks_from_config(const libxl_domain_config *c,
     struct lease_disks *out);
+/* The same for a list of disks (libxl_device_disk_list's). */
+struct err *lease_disks_from_devices(const libxl_device_disk *disks, int n,
+    struct lease_disks *out);
+/* One disk (hot-plug): false when it needs no lease (an empty drive).
+ * out->path points into disk; *e is set for a target that cannot be
+ * leased. */
+bool lease_disk_from_device(const libxl_device_disk *disk,
+    struct lease_disk *out, struct err **e);
 
 #endif

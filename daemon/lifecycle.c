@@ -14,6 +14,7 @@
 #include "daemon/domain.h"
 #include "daemon/event.h"
 #include "daemon/job.h"
+#include "daemon/lease-xl.h"
 #include "daemon/lease.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
@@ -28,14 +29,53 @@ void lifecycle_domain_gone(struct domain *d)
 	if (!domain_is_running(d))
 		return;
 	domain_set_stopped(d);
-	/* gone from here: whatever it held may be taken elsewhere */
-	lease_release(d->uuid_text, NULL, NULL);
+	/* its disks are free for others, unless a restart builds it again */
+	if (!d->keep_leases)
+		lease_release(d->uuid_text, NULL, NULL);
 	data = json_object_new_object();
 	json_object_object_add(data, "domain", json_object_new_string(d->name));
 	json_object_object_add(data, "domid", json_object_new_int64(domid));
 	event_emit("DOMAIN_STOPPED", d->name, data);
 	job_notify_domain_changed(d);
 	domain_forget_if_unused(d);
+}
+
+struct lifecycle_unleasing {
+	struct job *job;
+	job_step_fn *next;
+};
+
+static void lifecycle_unleased(struct err *e, void *arg)
+{
+	struct lifecycle_unleasing *u = arg;
+	struct job *job = u->job;
+	job_step_fn *next = u->next;
+
+	free(u);
+	if (e != NULL) {
+		log_error("domain %s: releasing its disk leases: %s",
+		    job->domain_name, e->desc);
+		err_free(e);
+	}
+	next(job, 0);
+}
+
+void lifecycle_domain_gone_job(struct job *job, job_step_fn *next)
+{
+	struct domain *d = job->domain;
+	struct lifecycle_unleasing *u;
+
+	lifecycle_domain_gone(d);
+	if (d->keep_leases) {
+		job_continue(job, next, 0);
+		return;
+	}
+	/* queued behind the release lifecycle_domain_gone asked for: done
+	 * once that one is */
+	u = xmalloc(sizeof *u);
+	u->job = job;
+	u->next = next;
+	lease_release(d->uuid_text, lifecycle_unleased, u);
 }
 
 /* xl's defaults for actions a configuration leaves unset */
@@ -81,6 +121,54 @@ void lifecycle_restart(struct domain *d)
 		return;
 	}
 	dispatch_internal_domain("domain-restart", d, NULL);
+}
+
+static void lifecycle_leases_recovered(struct err *e, void *arg)
+{
+	if (e != NULL) {
+		log_error("disk leases after the restart: %s", e->desc);
+		err_free(e);
+		return;
+	}
+	log_info("disk leases: the running domains' are in place");
+}
+
+void lifecycle_recover_leases(void)
+{
+	struct lease_running *running;
+	struct lease_disks *disks;
+	struct domain *d;
+	size_t n = 0, max = domain_count();
+
+	running = xcalloc(max + 1, sizeof *running);
+	disks = xcalloc(max + 1, sizeof *disks);
+	TAILQ_FOREACH(d, &domain_registry, entry) {
+		libxl_device_disk *list;
+		struct err *e;
+		int count = 0;
+
+		if (!domain_is_running(d) || d->domid == 0 || n == max)
+			continue;
+		/* the live devices: a hot-plug counts, a definition may lag */
+		list = libxl_device_disk_list(daemon_ctx, d->domid, &count);
+		e = lease_disks_from_devices(list, count, &disks[n]);
+		if (list != NULL)
+			libxl_device_disk_list_free(list, count);
+		if (e != NULL) {
+			log_error("domain %s: no disk leases: %s", d->name,
+			    e->desc);
+			err_free(e);
+		}
+		running[n].uuid = d->uuid_text;
+		running[n].domain = d->name;
+		running[n].disks = &disks[n];
+		n++;
+	}
+	lease_recover(running, n, lifecycle_leases_recovered, NULL);
+	for (size_t i = 0; i < n; i++)
+		lease_disks_clear(&disks[i]);
+	free(disks);
+	free(running);
 }
 
 void lifecycle_autostart(void)

@@ -19,6 +19,16 @@ void lifecycle_domain_shutdown(struct domain *d, int reason);
 /* The domain no longer exists (death event, destroy done, or vanished):
  * mark it stopped, tell subscribers and waiting jobs, once. */
 void lifecycle_domain_gone(struct domain *d);
+/* Daemon start, once the running domains are known and before the jobs'
+ * recovery: their disk leases are adopted (or taken again), and those of
+ * domains that are gone released (lease_recover). */
+void lifecycle_recover_leases(void);
+/* lifecycle_domain_gone for a job that ended the domain (destroy, save,
+ * crash dump): next(job, 0) runs once its disk leases are free, so that
+ * whoever hears that the job ended may use the disks, here or on another
+ * host. */
+void lifecycle_domain_gone_job(struct job *job, void (*next)(struct job *,
+    int));
 /* Daemon start: every persistent autostart domain that is not running. */
 void lifecycle_autostart(void);
 /* Destroys (if needed) and starts d again from its configuration. */

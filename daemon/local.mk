@@ -57,7 +57,8 @@ daemon_xenlightd_SOURCES = \
 	daemon/migrate-wire.c daemon/migrate-wire.h \
 	daemon/lease.c daemon/lease.h \
 	daemon/lease-xl.c daemon/lease-xl.h \
-	daemon/lease-daemon.c daemon/lease-daemon.h
+	daemon/lease-daemon.c daemon/lease-daemon.h \
+	daemon/cmd-lease.c
 daemon_xenlightd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
 	$(XENLIGHT_CFLAGS) $(XLUTIL_CFLAGS) $(XENSTAT_CFLAGS) $(LIBBSD_CFLAGS) \
 	$(XENCONTROL_CFLAGS) $(XENSTORE_CFLAGS) \

@@ -28,7 +28,6 @@
 #include "daemon/intake.h"
 #include "daemon/job.h"
 #include "daemon/lease-daemon.h"
-#include "daemon/lease-xl.h"
 #include "daemon/lease.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
@@ -240,42 +239,6 @@ static void raise_fd_limit(void)
 }
 
 /* ------------------------------------------------------------------------
- * Leases: the holders of the running domains are adopted before the jobs'
- * recovery, which may settle an interrupted migration by them */
-
-static struct err *leases_start(void)
-{
-	struct err *e = lease_daemon_init();
-	struct lease_running *running;
-	struct lease_disks *disks;
-	struct domain *d;
-	size_t n = 0, i = 0;
-
-	if (e != NULL)
-		return e;
-	TAILQ_FOREACH(d, &domain_registry, entry)
-		n++;
-	running = xcalloc(n + 1, sizeof *running);
-	disks = xcalloc(n + 1, sizeof *disks);
-	TAILQ_FOREACH(d, &domain_registry, entry) {
-		if (!domain_is_running(d) || d->domid == 0)
-			continue;
-		if (d->config != NULL)
-			err_free(lease_disks_from_config(d->config, &disks[i]));
-		running[i].uuid = d->uuid_text;
-		running[i].domain = d->name;
-		running[i].disks = &disks[i];
-		i++;
-	}
-	lease_recover(running, i, NULL, NULL);
-	for (size_t j = 0; j < i; j++)
-		lease_disks_clear(&disks[j]);
-	free(disks);
-	free(running);
-	return NULL;
-}
-
-/* ------------------------------------------------------------------------
  * Signals and shutdown */
 
 static void shutdown_finish(void)
@@ -424,15 +387,17 @@ int main(int argc, char **argv)
 	}
 	if (command_table_set(commands) < 0)
 		return 1;
+	if ((error = lease_daemon_init()) != NULL) {
+		log_critical("disk leases: %s", error->desc);
+		return 1;
+	}
 	job_journal_attach();
 	if (store_init() < 0 || job_init() < 0 ||
 	    domain_registry_init(lifecycle_domain_gone) < 0)
 		return 1;
-	if ((error = leases_start()) != NULL) {
-		log_critical("disk leases: %s", error->desc);
-		err_free(error);
-		return 1;
-	}
+	/* the holders are adopted before the jobs' recovery, which may settle
+	 * an interrupted migration by the leases */
+	lifecycle_recover_leases();
 	job_recover();
 	if (watch_signals() < 0 || server_listen(&dispatch_callbacks) < 0 ||
 	    metrics_listen() < 0)
@@ -465,11 +430,11 @@ int main(int argc, char **argv)
 	}
 	/* teardown, in the reverse order */
 	migrate_listen_stop();
-	lease_shutdown();
 	server_close_all();
 	metrics_stop();
 	metrics_count_free();
 	stats_close();
+	lease_shutdown();	/* the holders keep the running domains' leases */
 	domain_registry_free();
 	job_detach();
 	event_detach();

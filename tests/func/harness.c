@@ -202,6 +202,66 @@ void dut_kill(struct dut *d)
 	d->pid = 0;
 }
 
+/* Whether pid runs the lease holder program (not a process that got its
+ * pid since). */
+static bool is_lease_holder(pid_t pid)
+{
+	char *path = test_format("/proc/%d/cmdline", (int)pid);
+	char buf[4096];
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	free(path);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, "xenlightd-lease-holder") != NULL;
+}
+
+int dut_lease_holders(struct dut *d, pid_t *pids, int max)
+{
+	char *dirpath = test_format("%s/leases", d->rundir);
+	DIR *dir = opendir(dirpath);
+	struct dirent *e;
+	int n = 0;
+
+	while (dir != NULL && (e = readdir(dir)) != NULL) {
+		size_t len = strlen(e->d_name);
+		char *path;
+		json_object *record, *field = NULL;
+		pid_t pid = 0;
+
+		if (len < 5 || strcmp(e->d_name + len - 5, ".json") != 0)
+			continue;
+		path = test_format("%s/%s", dirpath, e->d_name);
+		record = json_object_from_file(path);
+		free(path);
+		/* a record being written may not parse yet: skipped */
+		if (json_object_object_get_ex(record, "pid", &field))
+			pid = (pid_t)json_object_get_int64(field);
+		json_object_put(record);
+		if (pid > 0 && is_lease_holder(pid) && n < max)
+			pids[n++] = pid;
+	}
+	if (dir != NULL)
+		closedir(dir);
+	free(dirpath);
+	return n;
+}
+
+void dut_kill_lease_holders(struct dut *d)
+{
+	pid_t pids[64];
+	int n = dut_lease_holders(d, pids, 64);
+
+	for (int i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+}
+
 static void remove_tree(const char *path)
 {
 	DIR *dir = opendir(path);
@@ -224,32 +284,6 @@ static void remove_tree(const char *path)
 	rmdir(path);
 }
 
-/* Lease holders outlive their daemon by design (doc/leases.md): the ones
- * a test's daemon started go with the test. */
-static void dut_stop_lease_holders(struct dut *d)
-{
-	char *dir = test_format("%s/leases", d->rundir);
-	DIR *leases = opendir(dir);
-	struct dirent *e;
-
-	while (leases != NULL && (e = readdir(leases)) != NULL) {
-		char *path;
-		json_object *rec;
-
-		if (strstr(e->d_name, ".json") == NULL)
-			continue;
-		path = test_format("%s/%s", dir, e->d_name);
-		rec = json_object_from_file(path);
-		if (rec != NULL && json_int(rec, "pid") > 1)
-			kill((pid_t)json_int(rec, "pid"), SIGTERM);
-		json_object_put(rec);
-		free(path);
-	}
-	if (leases != NULL)
-		closedir(leases);
-	free(dir);
-}
-
 int free_tcp_port(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -270,7 +304,7 @@ void dut_free(struct dut *d)
 	if (d == NULL)
 		return;
 	dut_kill(d);
-	dut_stop_lease_holders(d);
+	dut_kill_lease_holders(d);
 	if (getenv("XENLIGHTD_TEST_KEEP") == NULL)
 		remove_tree(d->dir);
 	for (int i = 0; i < d->nextra; i++)

@@ -34,7 +34,13 @@ void dut_restart(struct dut *d);
 void dut_stop(struct dut *d);
 /* SIGKILL, as a crash would. */
 void dut_kill(struct dut *d);
-/* Stops (if running) and removes the directory. */
+/* The lease holders the daemon started (doc/leases.md), from their
+ * records in <rundir>/leases: they outlive the daemon.  Returns how many
+ * (at most max) pids it put in pids. */
+int dut_lease_holders(struct dut *d, pid_t *pids, int max);
+/* SIGKILL to each of them (their leases go with them). */
+void dut_kill_lease_holders(struct dut *d);
+/* Stops (if running), kills its lease holders, removes the directory. */
 void dut_free(struct dut *d);
 
 struct xlctl *dut_connect(struct dut *d);

@@ -13,7 +13,7 @@ FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-recovery tests/func/test-build tests/func/test-upgrade \
 	tests/func/test-limits tests/func/test-systemd tests/func/test-priority \
 	tests/func/test-hostile tests/func/test-metrics tests/func/test-migrate \
-	tests/func/test-migrate-kill
+	tests/func/test-migrate-kill tests/func/test-leases tests/func/test-lease-restart
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
@@ -57,6 +57,15 @@ tests_func_test_systemd_LDADD = $(FUNC_LDADD)
 tests_func_test_metrics_SOURCES = tests/func/test-metrics.c
 tests_func_test_metrics_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_metrics_LDADD = $(FUNC_LDADD)
+# disk leases: link liblease for canonical names and lock file keys
+tests_func_test_leases_SOURCES = tests/func/test-leases.c \
+	tests/func/lease-util.c tests/func/lease-util.h
+tests_func_test_leases_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_leases_LDADD = $(FUNC_LDADD) daemon/liblease.la
+tests_func_test_lease_restart_SOURCES = tests/func/test-lease-restart.c \
+	tests/func/lease-util.c tests/func/lease-util.h
+tests_func_test_lease_restart_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_lease_restart_LDADD = $(FUNC_LDADD) daemon/liblease.la
 tests_func_test_events_SOURCES = tests/func/test-events.c
 tests_func_test_events_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_events_LDADD = $(FUNC_LDADD)

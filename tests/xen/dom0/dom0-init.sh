@@ -80,7 +80,11 @@ XLT_HAVE_DAEMON=0
 		dpkg -x "$deb" /
 	done
 	if [ -d $W/install ] && [ -n "$(ls -A $W/install)" ]; then
-		cp -a $W/install/. / && ldconfig
+		# tar, not cp -a: Debian 12's / has merged-/usr symlinks (/lib
+		# -> usr/lib), and cp refuses to copy the build's lib/systemd
+		# directory through one (then ldconfig never ran)
+		(cd $W/install && tar -cf - .) |
+			tar -C / -xf - --keep-directory-symlink && ldconfig
 		echo "installed files:"
 		(cd $W/install && find . -type f -o -type l | sort)
 	else
