@@ -49,7 +49,21 @@
 	C(cmd_domain_managed_save) \
 	C(cmd_domain_managed_save_remove) \
 	C(cmd_domain_dump) \
-	C(cmd_domain_crash_dump)
+	C(cmd_domain_crash_dump) \
+	C(cmd_domain_pci_attach) \
+	C(cmd_domain_pci_detach) \
+	C(cmd_domain_pci_list) \
+	C(cmd_pci_list) \
+	C(cmd_pci_assignable_add) \
+	C(cmd_pci_assignable_remove) \
+	C(cmd_cpupool_list) \
+	C(cmd_cpupool_create) \
+	C(cmd_cpupool_destroy) \
+	C(cmd_cpupool_cpu_add) \
+	C(cmd_cpupool_cpu_remove) \
+	C(cmd_cpupool_migrate) \
+	C(cmd_domain_vcpu_list) \
+	C(cmd_domain_block_info)
 
 #define C(entry) extern const struct command entry;
 COMMANDS
