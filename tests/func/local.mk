@@ -11,13 +11,20 @@ tests_func_libharness_la_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAG
 FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-lifecycle tests/func/test-events tests/func/test-save \
 	tests/func/test-recovery tests/func/test-build tests/func/test-upgrade \
-	tests/func/test-limits tests/func/test-systemd
+	tests/func/test-limits tests/func/test-systemd \
+	tests/func/test-pci tests/func/test-cpupool
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
 FUNC_LDADD = tests/func/libharness.la client/libxlctl.la proto/libproto.la \
 	$(CRITERION_LIBS) $(JSONC_LIBS)
 FUNC_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAGS)
+tests_func_test_pci_SOURCES = tests/func/test-pci.c
+tests_func_test_pci_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_pci_LDADD = $(FUNC_LDADD)
+tests_func_test_cpupool_SOURCES = tests/func/test-cpupool.c
+tests_func_test_cpupool_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_cpupool_LDADD = $(FUNC_LDADD)
 tests_func_test_protocol_SOURCES = tests/func/test-protocol.c
 tests_func_test_protocol_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_protocol_LDADD = $(FUNC_LDADD)
