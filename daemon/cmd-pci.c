@@ -1,6 +1,6 @@
 /* PCI passthrough: domain-pci-attach/-detach (jobs holding the domain's
- * lock, libxl's ao), domain-pci-list; the host's side: pci-list (the
- * assignable devices), pci-assignable-add/-remove (jobs without a domain:
+ * lock, libxl's ao), domain-pci-list; the host's side:
+ * pci-assignable-list, pci-assignable-add/-remove (jobs without a domain:
  * libxl does them synchronously, in sysfs, so they run in
  * xenlightd-pci-helper).  A transient domain's configuration follows its
  * hot-plugged devices, as for disks; a defined domain's definition does
@@ -388,7 +388,7 @@ const struct command cmd_domain_pci_detach = {
 };
 
 /* ------------------------------------------------------------------------
- * domain-pci-list, pci-list */
+ * domain-pci-list, pci-assignable-list */
 
 static json_object *pci_list_json(const libxl_device_pci *list, int n)
 {
@@ -435,7 +435,7 @@ const struct command cmd_domain_pci_list = {
 
 static const struct arg_spec no_args[] = { ARG_END };
 
-static void cmd_pci_list_run(struct request *req)
+static void cmd_pci_assignable_list_run(struct request *req)
 {
 	libxl_device_pci *list;
 	json_object *arr = json_object_new_array();
@@ -455,13 +455,12 @@ static void cmd_pci_list_run(struct request *req)
 	request_reply(req, arr);
 }
 
-const struct command cmd_pci_list = {
-	.name = "pci-list",
+const struct command cmd_pci_assignable_list = {
+	.name = "pci-assignable-list",
 	.kind = COMMAND_QUERY,
 	.args = no_args,
-	.run = cmd_pci_list_run,
-	.help = "the host's assignable PCI devices that no domain has (xl "
-	    "pci-assignable-list)",
+	.run = cmd_pci_assignable_list_run,
+	.help = "the host's assignable PCI devices that no domain has",
 };
 
 /* ------------------------------------------------------------------------

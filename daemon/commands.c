@@ -53,7 +53,7 @@
 	C(cmd_domain_pci_attach) \
 	C(cmd_domain_pci_detach) \
 	C(cmd_domain_pci_list) \
-	C(cmd_pci_list) \
+	C(cmd_pci_assignable_list) \
 	C(cmd_pci_assignable_add) \
 	C(cmd_pci_assignable_remove) \
 	C(cmd_cpupool_list) \

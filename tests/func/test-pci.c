@@ -1,5 +1,5 @@
 /* PCI passthrough on the simulator: the host's assignable devices
- * (pci-list, pci-assignable-add/-remove through the PCI helper), hot-plug
+ * (pci-assignable-list, pci-assignable-add/-remove through the PCI helper), hot-plug
  * (domain-pci-attach/-detach as jobs holding the domain's lock),
  * domain-pci-list; bad input changes nothing. */
 #include "config.h"
@@ -27,7 +27,7 @@ static bool lists(json_object *arr, const char *bdf)
 
 static bool host_lists(struct xlctl *c, const char *bdf)
 {
-	json_object *arr = call_ok(c, "pci-list", NULL);
+	json_object *arr = call_ok(c, "pci-assignable-list", NULL);
 	bool found = lists(arr, bdf);
 
 	json_object_put(arr);
@@ -62,7 +62,7 @@ Test(pci, assignable_add_list_remove, .timeout = 120)
 	json_object *arr;
 	const char *desc;
 
-	arr = call_ok(ro, "pci-list", NULL);
+	arr = call_ok(ro, "pci-assignable-list", NULL);
 	cr_assert_eq(json_object_array_length(arr), 0, "nothing assignable yet");
 	json_object_put(arr);
 
@@ -71,7 +71,7 @@ Test(pci, assignable_add_list_remove, .timeout = 120)
 	cr_assert(host_lists(ro, DEV0));
 	/* idempotent, as libxl */
 	make_assignable(c, DEV0);
-	arr = call_ok(c, "pci-list", NULL);
+	arr = call_ok(c, "pci-assignable-list", NULL);
 	cr_assert_eq(json_object_array_length(arr), 1);
 	json_object_put(arr);
 
@@ -91,7 +91,7 @@ Test(pci, assignable_add_list_remove, .timeout = 120)
 	    "{\"bdf\":\"0b:00.0\",\"rebind\":\"yes\"}");
 	call_fails(ro, "PermissionDenied", "pci-assignable-remove",
 	    "{\"bdf\":\"" DEV0 "\"}");
-	arr = call_ok(c, "pci-list", NULL);
+	arr = call_ok(c, "pci-assignable-list", NULL);
 	cr_assert_eq(json_object_array_length(arr), 1, "nothing changed");
 	json_object_put(arr);
 
