@@ -39,7 +39,7 @@ struct pci_job {
 	char bdf[PCI_BDF_TEXT_SIZE];
 	bool force;			/* detach: libxl_device_pci_destroy */
 	bool rebind;			/* assignable: rebind / restore driver */
-	bool add;			/* assignable-add, not -remove */
+	bool add;			/* attach, assignable-add */
 	pid_t helper;
 	int helper_out;			/* its stdout, read at its exit */
 };
@@ -231,18 +231,19 @@ static void pci_config_change(struct domain *d, const libxl_device_pci *pci,
 /* ------------------------------------------------------------------------
  * domain-pci-attach, domain-pci-detach */
 
-static void pci_attached(struct job *job, int rc)
+/* The hot-plug (pj->add) or unplug ended. */
+static void pci_plugged(struct job *job, int rc)
 {
 	struct pci_job *pj = job->data;
 
 	if (rc != 0) {
-		job_fail(job, job_libxl_error(job, rc, "attaching the PCI "
-		    "device"));
+		job_fail(job, job_libxl_error(job, rc, pj->add ?
+		    "attaching the PCI device" : "detaching the PCI device"));
 		return;
 	}
-	pci_config_change(job->domain, &pj->pci, true);
-	log_info("domain %s: PCI device %s attached", job->domain_name,
-	    pj->bdf);
+	pci_config_change(job->domain, &pj->pci, pj->add);
+	log_info("domain %s: PCI device %s %s", job->domain_name, pj->bdf,
+	    pj->add ? "attached" : "detached");
 	job_complete(job, pci_json(&pj->pci));
 }
 
@@ -267,22 +268,7 @@ static void pci_attach_start(struct job *job)
 		return;
 	}
 	job_ao_started(job, libxl_device_pci_add(daemon_ctx,
-	    job->domain->domid, &pj->pci, job_ao(job, pci_attached)));
-}
-
-static void pci_detached(struct job *job, int rc)
-{
-	struct pci_job *pj = job->data;
-
-	if (rc != 0) {
-		job_fail(job, job_libxl_error(job, rc, "detaching the PCI "
-		    "device"));
-		return;
-	}
-	pci_config_change(job->domain, &pj->pci, false);
-	log_info("domain %s: PCI device %s detached", job->domain_name,
-	    pj->bdf);
-	job_complete(job, pci_json(&pj->pci));
+	    job->domain->domid, &pj->pci, job_ao(job, pci_plugged)));
 }
 
 static void pci_detach_start(struct job *job)
@@ -306,7 +292,7 @@ static void pci_detach_start(struct job *job)
 	}
 	job_ao_started(job, (pj->force ? libxl_device_pci_destroy :
 	    libxl_device_pci_remove)(daemon_ctx, job->domain->domid, &pj->pci,
-	    job_ao(job, pci_detached)));
+	    job_ao(job, pci_plugged)));
 }
 
 static const struct arg_spec pci_attach_args[] = {
@@ -331,6 +317,7 @@ static void cmd_domain_pci_attach_run(struct request *req)
 		return;
 	}
 	pci_bdf_format(&pj->pci, pj->bdf);
+	pj->add = true;
 	request_submit(req, pj);
 }
 

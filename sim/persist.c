@@ -309,6 +309,37 @@ void sim_persist_load_host(void)
 
 /* ---- domains: persistence ---- */
 
+/* n cpu maps (affinities), one hex string each. */
+static json_object *cpumaps_to_json(const uint8_t *maps, int n)
+{
+	json_object *a = json_object_new_array();
+	char hex[2 * SIM_CPUMAP_BYTES + 1];
+
+	for (int i = 0; i < n; i++) {
+		hex_encode(maps + i * SIM_CPUMAP_BYTES, SIM_CPUMAP_BYTES, hex);
+		json_object_array_add(a, json_object_new_string(hex));
+	}
+	return a;
+}
+
+static void cpumaps_from_json(json_object *o, const char *key, uint8_t *maps,
+    int n)
+{
+	json_object *a;
+
+	if (!json_object_object_get_ex(o, key, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return;
+	for (int i = 0; i < n && i < (int)json_object_array_length(a); i++) {
+		const char *s = json_object_get_string(
+		    json_object_array_get_idx(a, i));
+
+		if (s != NULL)
+			hex_decode(s, maps + i * SIM_CPUMAP_BYTES,
+			    SIM_CPUMAP_BYTES);
+	}
+}
+
 static json_object *domain_to_json(const struct sim_domain *d)
 {
 	json_object *o = json_object_new_object(), *a;
@@ -342,20 +373,10 @@ static json_object *domain_to_json(const struct sim_domain *d)
 	hex_encode(online, mapbytes, hex);
 	free(online);
 	json_object_object_add(o, "online", json_object_new_string(hex));
-	a = json_object_new_array();
-	for (int i = 0; i < d->max_vcpus; i++) {
-		hex_encode(d->affinity + i * SIM_CPUMAP_BYTES,
-		    SIM_CPUMAP_BYTES, hex);
-		json_object_array_add(a, json_object_new_string(hex));
-	}
-	json_object_object_add(o, "affinity", a);
-	a = json_object_new_array();
-	for (int i = 0; i < d->max_vcpus; i++) {
-		hex_encode(d->soft_affinity + i * SIM_CPUMAP_BYTES,
-		    SIM_CPUMAP_BYTES, hex);
-		json_object_array_add(a, json_object_new_string(hex));
-	}
-	json_object_object_add(o, "soft_affinity", a);
+	json_object_object_add(o, "affinity",
+	    cpumaps_to_json(d->affinity, d->max_vcpus));
+	json_object_object_add(o, "soft_affinity",
+	    cpumaps_to_json(d->soft_affinity, d->max_vcpus));
 	json_object_object_add(o, "sched_weight",
 	    json_object_new_int(d->sched_weight));
 	json_object_object_add(o, "sched_cap",
@@ -432,26 +453,8 @@ static struct sim_domain *domain_from_json(json_object *o)
 	d->target_memkb = (uint64_t)arg_int(o, "target_memkb", 0);
 	if ((s = arg_string(o, "online")) != NULL)
 		hex_decode(s, d->online, (max_vcpus + 7) / 8);
-	if (json_object_object_get_ex(o, "affinity", &a) &&
-	    json_object_is_type(a, json_type_array))
-		for (int i = 0; i < max_vcpus &&
-		    i < (int)json_object_array_length(a); i++) {
-			s = json_object_get_string(
-			    json_object_array_get_idx(a, i));
-			if (s != NULL)
-				hex_decode(s, d->affinity +
-				    i * SIM_CPUMAP_BYTES, SIM_CPUMAP_BYTES);
-		}
-	if (json_object_object_get_ex(o, "soft_affinity", &a) &&
-	    json_object_is_type(a, json_type_array))
-		for (int i = 0; i < max_vcpus &&
-		    i < (int)json_object_array_length(a); i++) {
-			s = json_object_get_string(
-			    json_object_array_get_idx(a, i));
-			if (s != NULL)
-				hex_decode(s, d->soft_affinity +
-				    i * SIM_CPUMAP_BYTES, SIM_CPUMAP_BYTES);
-		}
+	cpumaps_from_json(o, "affinity", d->affinity, max_vcpus);
+	cpumaps_from_json(o, "soft_affinity", d->soft_affinity, max_vcpus);
 	d->sched_weight = (int)arg_int(o, "sched_weight", 256);
 	d->sched_cap = (int)arg_int(o, "sched_cap", 0);
 	if ((s = arg_string(o, "seed")) != NULL)
