@@ -139,6 +139,7 @@ TMPDIR=$RUN timeout "$TIMEOUT" qemu-system-x86_64 \
 	-initrd "$K/boot/vmlinuz $DOM0_CMDLINE,$I/dom0-initrd.cpio" \
 	-drive file="$I/rootfs.img",if=virtio,format=raw,snapshot=on \
 	-drive file="$RUN/work.img",if=virtio,format=raw \
+	${XEN_TEST_QEMU_EXTRA:-} \
 	< /dev/null 2>&1 |
 	perl -MTime::HiRes=time -ne '
 		BEGIN { $| = 1; $t0 = time }
