@@ -400,3 +400,85 @@ int libxl_cpupool_movedomain(libxl_ctx *ctx, uint32_t poolid, uint32_t domid)
 	sim_domain_save(d);
 	return change_end(0);
 }
+
+/* ---- creation, and libxl_utils.c's lookups ---- */
+
+int sim_cpupool_check_config(const char *config_json)
+{
+	json_object *cfg = json_tokener_parse(config_json), *c_info, *a;
+	uint32_t poolid = 0;
+	int rc = 0;
+
+	if (cfg != NULL && json_object_object_get_ex(cfg, "c_info", &c_info))
+		poolid = (uint32_t)arg_int(c_info, "poolid", 0);
+	json_object_put(cfg);
+	a = pools_view();
+	if (pool_in(a, poolid) == NULL) {
+		/* Xen: XEN_DOMCTL_createdomain fails, ENOENT */
+		sim_log(XTL_ERROR, ENOENT, INVALID_DOMID, "domain creation "
+		    "fail: no cpupool %u", poolid);
+		rc = ERROR_FAIL;
+	}
+	json_object_put(a);
+	return rc;
+}
+
+int libxl_name_to_cpupoolid(libxl_ctx *ctx, const char *name,
+    uint32_t *poolid)
+{
+	json_object *a;
+	int rc = ERROR_INVAL;
+
+	sim_sync();
+	a = pools_view();
+	for (size_t i = 0; name != NULL && i < json_object_array_length(a);
+	    i++) {
+		json_object *p = json_object_array_get_idx(a, i);
+
+		if (strcmp(arg_string(p, "name"), name) == 0) {
+			if (poolid != NULL)
+				*poolid = (uint32_t)arg_int(p, "poolid", 0);
+			rc = 0;
+		}
+	}
+	json_object_put(a);
+	return rc;
+}
+
+char *libxl_cpupoolid_to_name(libxl_ctx *ctx, uint32_t poolid)
+{
+	json_object *a, *p;
+	char *name = NULL;
+
+	sim_sync();
+	a = pools_view();
+	if ((p = pool_in(a, poolid)) != NULL)
+		name = strdup(arg_string(p, "name"));
+	json_object_put(a);
+	return name;
+}
+
+int libxl_cpupoolid_is_valid(libxl_ctx *ctx, uint32_t poolid)
+{
+	char *name = libxl_cpupoolid_to_name(ctx, poolid);
+
+	free(name);
+	return name != NULL;
+}
+
+/* xl's "name or number" (libxl_utils.c:115-130). */
+int libxl_cpupool_qualifier_to_cpupoolid(libxl_ctx *ctx, const char *p,
+    uint32_t *poolid_r, int *was_name_r)
+{
+	char *end;
+	unsigned long id = strtoul(p, &end, 10);
+	bool was_name = end == p || *end != '\0';
+
+	if (was_name_r != NULL)
+		*was_name_r = was_name;
+	if (!was_name) {
+		*poolid_r = (uint32_t)id;
+		return 0;
+	}
+	return libxl_name_to_cpupoolid(ctx, p, poolid_r);
+}

@@ -371,3 +371,40 @@ libxl_device_pci *libxl_device_pci_list(libxl_ctx *ctx, uint32_t domid,
 	json_object_put(cfg);
 	return list;
 }
+
+/* ---- creation ---- */
+
+int sim_pci_check_config(libxl_ctx *ctx, const char *config_json)
+{
+	json_object *cfg = json_tokener_parse(config_json), *arr;
+	int rc = 0;
+
+	if (cfg == NULL || !json_object_object_get_ex(cfg, "pcidevs", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		json_object_put(cfg);
+		return 0;
+	}
+	for (size_t i = 0; i < json_object_array_length(arr) && rc == 0; i++) {
+		libxl_device_pci pci;
+		char bdf[16];
+
+		libxl_device_pci_init(&pci);
+		if (libxl_device_pci_from_json(ctx, &pci,
+		    json_object_to_json_string_ext(json_object_array_get_idx(
+		    arr, i), JSON_C_TO_STRING_PLAIN)) != 0) {
+			rc = ERROR_INVAL;
+		} else {
+			bdf_text(&pci, bdf);
+			if (!pci_exists(&pci) || assignable_index(bdf) < 0 ||
+			    pci_owner(ctx, &pci) != NULL) {
+				/* libxl__device_pci_add's check */
+				sim_log(XTL_ERROR, 0, INVALID_DOMID, "PCI device "
+				    "%s is not assignable", bdf);
+				rc = ERROR_FAIL;
+			}
+		}
+		libxl_device_pci_dispose(&pci);
+	}
+	json_object_put(cfg);
+	return rc;
+}

@@ -411,6 +411,10 @@ int sim_destroyer_start(struct sim_op *op, sim_op_fn *on_child);
 /* Forgets the host state of both (sim-reset). */
 void sim_pci_reset(void);
 void sim_cpupool_reset(void);
+/* A new domain's configuration: its PCI devices are assignable and no
+ * domain's, its pool exists.  0, or the libxl error (logged). */
+int sim_pci_check_config(libxl_ctx *ctx, const char *config_json);
+int sim_cpupool_check_config(const char *config_json);
 
 /* ---- streams (stream.c) ---- */
 

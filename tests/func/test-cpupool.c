@@ -201,6 +201,47 @@ Test(cpupool, migrate_a_domain, .timeout = 120)
 	dut_free(d);
 }
 
+/* A domain's configuration names its pool (c_info.poolid): it must
+ * exist. */
+Test(cpupool, create_in_a_pool, .timeout = 120)
+{
+	struct dut *d = dut_start(NULL);
+	struct xlctl *c = dut_connect(d);
+	json_object *cfg, *c_info, *args, *ret, *info;
+	struct xlctl_error err = { 0 };
+	int64_t poolid;
+
+	json_object_put(create_domain(c, "template", 64));
+	cfg = call_ok(c, "domain-config", "{\"domain\":\"template\"}");
+	json_object_put(call_ok(c, "domain-destroy", "{\"domain\":\"template\"}"));
+	c_info = json_get(cfg, "c_info");
+	json_object_object_add(c_info, "name", json_object_new_string("pooled"));
+	json_object_object_del(c_info, "uuid");
+	json_object_object_add(c_info, "poolid", json_object_new_int(7));
+	args = json_object_new_object();
+	json_object_object_add(args, "config", cfg);
+	cr_assert_null(xlctl_call(c, "domain-create", args, NULL, 60000, &err));
+	cr_assert_str_eq(err.class_name, "HypervisorError", "%s", err.desc);
+	call_fails(c, "DomainNotFound", "domain-info", "{\"domain\":\"pooled\"}");
+
+	json_object_put(call_ok(c, "cpupool-cpu-remove",
+	    "{\"pool\":\"Pool-0\",\"cpus\":\"7\"}"));
+	ret = call_ok(c, "cpupool-create", "{\"name\":\"p7\",\"cpus\":\"7\"}");
+	poolid = json_int(ret, "poolid");
+	json_object_put(ret);
+	json_object_object_add(c_info, "poolid", json_object_new_int64(poolid));
+	xlctl_error_clear(&err);
+	json_object_put(xlctl_call(c, "domain-create", args, NULL, 60000, &err));
+	cr_assert_eq(err.class_name[0], 0, "%s: %s", err.class_name, err.desc);
+	info = call_ok(c, "domain-info", "{\"domain\":\"pooled\"}");
+	cr_assert_eq(json_int(info, "cpupool"), poolid);
+	json_object_put(info);
+	cr_assert(pool_has_domain(c, "p7", "pooled"));
+	json_object_put(args);
+	xlctl_close(c);
+	dut_free(d);
+}
+
 static json_object *vcpu(json_object *arr, int i)
 {
 	return json_object_array_get_idx(arr, (size_t)i);

@@ -262,3 +262,39 @@ Test(pci, attach_is_a_job_with_the_lock, .timeout = 120)
 	xlctl_close(c);
 	dut_free(d);
 }
+
+/* A domain created with PCI devices in its configuration (libxl JSON
+ * here; xl's pci= is the config parser's) gets them only when they are
+ * assignable and no other domain's, as libxl's create checks. */
+Test(pci, create_with_devices, .timeout = 120)
+{
+	struct dut *d = dut_start(NULL);
+	struct xlctl *c = dut_connect(d);
+	json_object *cfg, *c_info, *args;
+	struct xlctl_error err = { 0 };
+
+	json_object_put(create_domain(c, "template", 64));
+	cfg = call_ok(c, "domain-config", "{\"domain\":\"template\"}");
+	json_object_put(call_ok(c, "domain-destroy", "{\"domain\":\"template\"}"));
+	c_info = json_get(cfg, "c_info");
+	json_object_object_add(c_info, "name", json_object_new_string("withpci"));
+	json_object_object_del(c_info, "uuid");
+	json_object_object_add(cfg, "pcidevs", json_parse("[{\"bus\":11,"
+	    "\"dev\":0,\"func\":0}]"));
+	args = json_object_new_object();
+	json_object_object_add(args, "config", cfg);
+
+	cr_assert_null(xlctl_call(c, "domain-create", args, NULL, 60000, &err));
+	cr_assert_str_eq(err.class_name, "HypervisorError", "%s", err.desc);
+	call_fails(c, "DomainNotFound", "domain-info", "{\"domain\":\"withpci\"}");
+
+	make_assignable(c, DEV0);
+	xlctl_error_clear(&err);
+	json_object_put(xlctl_call(c, "domain-create", args, NULL, 60000, &err));
+	cr_assert_eq(err.class_name[0], 0, "%s: %s", err.class_name, err.desc);
+	cr_assert_eq(domain_devices(c, "withpci"), 1);
+	cr_assert(!host_lists(c, DEV0));
+	json_object_put(args);
+	xlctl_close(c);
+	dut_free(d);
+}
