@@ -47,11 +47,17 @@ static size_t domain_devices(struct xlctl *c, const char *domain)
 static void make_assignable(struct xlctl *c, const char *bdf)
 {
 	json_object *ret = call_ok(c, "pci-assignable-add", "{\"bdf\":\"%s\"}",
-	    bdf);
+	    bdf), *job;
 
 	cr_assert_str_eq(json_str(ret, "bdf"), bdf);
 	cr_assert(json_flag(ret, "assignable"));
 	cr_assert(json_int(ret, "job") > 0, "it ran as a job");
+	/* a host job: no domain */
+	job = job_info(c, json_int(ret, "job"));
+	cr_assert_str_eq(json_str(job, "type"), "pci-assignable-add");
+	cr_assert_str_eq(json_str(job, "state"), "completed");
+	cr_assert_null(json_get(job, "domain"));
+	json_object_put(job);
 	json_object_put(ret);
 }
 
