@@ -80,7 +80,11 @@ XLT_HAVE_DAEMON=0
 		dpkg -x "$deb" /
 	done
 	if [ -d $W/install ] && [ -n "$(ls -A $W/install)" ]; then
-		cp -a $W/install/. / && ldconfig
+		# tar, not cp -a: /lib is a symlink (merged /usr) and the
+		# build installs lib/systemd/system, which cp cannot put there
+		(cd $W/install && tar -cf - .) |
+			tar -xf - -C / --keep-directory-symlink --no-same-owner &&
+			ldconfig
 		echo "installed files:"
 		(cd $W/install && find . -type f -o -type l | sort)
 	else
