@@ -247,7 +247,8 @@ daemon_start() {
 		echo "=== xenlightd (pid $p) exited with status $? at $(date +%T.%N)"
 	' xenlightd-wrapper "$RUNDIR" "$STATEDIR" "$PIDFILE" \
 		>> "$DAEMON_LOG" 2>&1 < /dev/null &
-	wait_until 10 test -s "$PIDFILE" || fail "xenlightd did not start (no pid)"
+	# dom0 under TCG on a busy host: seconds for a fork
+	wait_until 60 test -s "$PIDFILE" || fail "xenlightd did not start (no pid in 60 s)"
 	wait_until 30 daemon_answers_or_died
 	daemon_alive || fail "xenlightd exited at start: $(brief "$(tail -5 "$DAEMON_LOG")" 5)"
 	daemon_answers > /dev/null 2>&1 ||
