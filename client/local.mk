@@ -32,6 +32,8 @@ client_libxlctl_cli_la_SOURCES = \
 	client/xlctl-domain.c \
 	client/xlctl-lifecycle.c \
 	client/xlctl-resources.c \
+	client/xlctl-pci.c \
+	client/xlctl-cpupool.c \
 	client/xlctl-save.c \
 	client/xlctl-migrate.c \
 	client/xlctl-jobs.c \

@@ -54,6 +54,8 @@ const struct xlctl_family *const xlctl_families[] = {
 	&xlctl_domain_family,
 	&xlctl_lifecycle_family,
 	&xlctl_resources_family,
+	&xlctl_pci_family,
+	&xlctl_cpupool_family,
 	&xlctl_save_family,
 	&xlctl_migrate_family,
 	&xlctl_jobs_family,

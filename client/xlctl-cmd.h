@@ -83,6 +83,7 @@ struct xlctl_family {
 extern const struct xlctl_family xlctl_host_family, xlctl_domain_family,
     xlctl_lifecycle_family, xlctl_resources_family, xlctl_save_family,
     xlctl_jobs_family, xlctl_events_family, xlctl_migrate_family;
+extern const struct xlctl_family xlctl_pci_family, xlctl_cpupool_family;
 
 /* A NULL-terminated table of families: find by name, alias or protocol
  * command. */

@@ -53,7 +53,21 @@
 	C(cmd_migration_prepare) \
 	C(cmd_domain_migrate) \
 	C(cmd_domain_migrate_in) \
-	C(cmd_lease_list)
+	C(cmd_lease_list) \
+	C(cmd_domain_pci_attach) \
+	C(cmd_domain_pci_detach) \
+	C(cmd_domain_pci_list) \
+	C(cmd_pci_assignable_list) \
+	C(cmd_pci_assignable_add) \
+	C(cmd_pci_assignable_remove) \
+	C(cmd_cpupool_list) \
+	C(cmd_cpupool_create) \
+	C(cmd_cpupool_destroy) \
+	C(cmd_cpupool_cpu_add) \
+	C(cmd_cpupool_cpu_remove) \
+	C(cmd_cpupool_migrate) \
+	C(cmd_domain_vcpu_list) \
+	C(cmd_domain_block_info)
 
 #define C(entry) extern const struct command entry;
 COMMANDS

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,3 +65,29 @@ struct err *cpu_set_parse(const char *text, int max_cpus, libxl_bitmap *map)
 	return e;
 }
 
+
+char *cpu_set_format(const libxl_bitmap *map, int max_cpus)
+{
+	size_t size = 1, len = 0;
+	char *text = xcalloc(1, size);
+
+	for (int cpu = 0; cpu < max_cpus; cpu++) {
+		int last = cpu;
+		char item[32];
+		int n;
+
+		if (!libxl_bitmap_test(map, cpu))
+			continue;
+		while (last + 1 < max_cpus && libxl_bitmap_test(map, last + 1))
+			last++;
+		n = last == cpu ? snprintf(item, sizeof item, "%s%d",
+		    len > 0 ? "," : "", cpu) : snprintf(item, sizeof item,
+		    "%s%d-%d", len > 0 ? "," : "", cpu, last);
+		size += (size_t)n;
+		text = xrealloc(text, size);
+		memcpy(text + len, item, (size_t)n + 1);
+		len += (size_t)n;
+		cpu = last;
+	}
+	return text;
+}

@@ -93,6 +93,14 @@ void domain_write_json(yajl_gen g, struct domain *d, const libxl_dominfo *info)
 	yajl_gen_integer(g, vcpus);
 	yajl_key(g, "vcpus_online");
 	yajl_gen_integer(g, online);
+	/* the most domain-set-vcpus accepts (libvirt's GetMaxVcpus) */
+	yajl_key(g, "max_vcpus");
+	yajl_gen_integer(g, vcpus);
+	yajl_key(g, "cpupool");
+	if (info != NULL)
+		yajl_gen_integer(g, info->cpupool);
+	else
+		yajl_gen_null(g);
 	yajl_key(g, "cpu_time_ns");
 	yajl_gen_integer(g, info ? (long long)info->cpu_time : 0);
 	yajl_key(g, "job");

@@ -55,6 +55,10 @@ daemon_xenlightd_SOURCES = \
 	daemon/migrate-listen.c daemon/migrate-listen.h \
 	daemon/migrate-recover.c daemon/migrate-recover.h \
 	daemon/migrate-wire.c daemon/migrate-wire.h \
+	daemon/cmd-pci.c daemon/pci-bdf.c daemon/pci-bdf.h \
+	daemon/pci-helper.h \
+	daemon/cmd-cpupool.c \
+	daemon/cmd-vcpu.c \
 	daemon/lease.c daemon/lease.h \
 	daemon/lease-xl.c daemon/lease-xl.h \
 	daemon/lease-daemon.c daemon/lease-daemon.h \
@@ -77,6 +81,15 @@ daemon_xenlightd_dump_helper_SOURCES = daemon/dump-helper.c daemon/dump.h \
 	daemon/helper-child.c daemon/helper-child.h
 daemon_xenlightd_dump_helper_CFLAGS = $(AM_CFLAGS) $(XENLIGHT_CFLAGS)
 daemon_xenlightd_dump_helper_LDADD = $(XENLIGHT_LIBS)
+
+# libxl makes PCI devices assignable synchronously, in sysfs: in this helper
+pkglibexec_PROGRAMS += daemon/xenlightd-pci-helper
+daemon_xenlightd_pci_helper_SOURCES = daemon/pci-helper.c daemon/pci-helper.h \
+	daemon/pci-bdf.c daemon/pci-bdf.h \
+	daemon/helper-log.c daemon/helper-log.h \
+	daemon/helper-child.c daemon/helper-child.h
+daemon_xenlightd_pci_helper_CFLAGS = $(AM_CFLAGS) $(XENLIGHT_CFLAGS)
+daemon_xenlightd_pci_helper_LDADD = $(XENLIGHT_LIBS)
 
 # libxl builds domains synchronously inside its callbacks: they are built
 # in this helper, one domain per run

@@ -86,6 +86,8 @@ static const struct arg_spec set_args[] = {
 	{ "host_memory_mib", ARG_INT, false, 1024, 1 << 24, NULL,
 	    "host memory" },
 	{ "host_cpus", ARG_INT, false, 1, SIM_MAX_CPUS, NULL, "host cpus" },
+	{ "pci_devices", ARG_INT, false, 0, 64, NULL,
+	    "fake PCI devices on the host: 0000:0b:DD.F, DD.F from 00.0" },
 	{ "inline_ops", ARG_BOOL, false, 0, 0, NULL,
 	    "complete quick operations inside the initiating call" },
 	ARG_END
@@ -177,6 +179,7 @@ static struct err *cmd_set(json_object *args, json_object **ret)
 	s.host_memory_mib = arg_int(args, "host_memory_mib",
 	    s.host_memory_mib);
 	s.host_cpus = arg_int(args, "host_cpus", s.host_cpus);
+	s.pci_devices = arg_int(args, "pci_devices", s.pci_devices);
 	s.inline_ops = arg_bool(args, "inline_ops", s.inline_ops);
 	in_use_mib = (SIM_DOM0_MEMKB + sim_host.used_memkb + 1023) / 1024;
 	if ((uint64_t)s.host_memory_mib < in_use_mib) {
@@ -325,6 +328,9 @@ static struct err *cmd_reset(json_object *args, json_object **ret)
 	sim_lock();
 	sim_settings_default(&sim_host.settings);
 	sim_fault_clear();
+	sim_pci_reset();
+	sim_cpupool_reset();
+	sim_host_save();
 	sim_unlock();
 	*ret = sim_settings_json(&sim_host.settings);
 	return NULL;
@@ -341,7 +347,8 @@ static const struct command commands[] = {
 	{ "sim-info", no_args, cmd_info,
 	    "registrations, children, operations and domains" },
 	{ "sim-reset", no_args, cmd_reset,
-	    "default settings, no faults (only with no guests)" },
+	    "default settings, no faults, PCI devices not assignable, "
+	    "only Pool-0 (only with no guests)" },
 	{ "query-commands", no_args, cmd_query_commands,
 	    "the commands and their arguments" },
 };

@@ -14,6 +14,8 @@ sim_libxenlight_sim_la_SOURCES = \
 	sim/hooks.c \
 	sim/ops.c \
 	sim/ops-device.c \
+	sim/ops-pci.c \
+	sim/ops-cpupool.c \
 	sim/ops-domain.c \
 	sim/ops-tune.c \
 	sim/persist.c \

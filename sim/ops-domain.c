@@ -393,6 +393,9 @@ static struct sim_domain *build_make(struct sim_op *op, struct build *b)
 	    sim_domain_find(want) != NULL) {
 		sim_log(XTL_ERROR, EEXIST, want, "domain creation fail");
 		op->number = ERROR_FAIL;
+	} else if ((op->number = sim_pci_check_config(op->ctx, b->config)) ==
+	    0) {
+		op->number = sim_cpupool_check_config(b->config);
 	}
 	if (op->number != 0)
 		return NULL;

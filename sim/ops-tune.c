@@ -217,34 +217,46 @@ int libxl_set_vcpuonline(libxl_ctx *ctx, uint32_t domid, libxl_bitmap *cpumap,
 	return rc;
 }
 
+/* One map into out; false when it selects no cpu of the host. */
+static bool affinity_map(const libxl_bitmap *map, uint8_t *out)
+{
+	bool any = false;
+
+	memset(out, 0, SIM_CPUMAP_BYTES);
+	for (int cpu = 0; cpu < sim_host.settings.host_cpus; cpu++) {
+		if (libxl_bitmap_test(map, cpu)) {
+			out[cpu / 8] |= 1u << (cpu % 8);
+			any = true;
+		}
+	}
+	return any;
+}
+
 static int set_affinity(uint32_t domid, uint32_t vcpuid,
-    const libxl_bitmap *hard)
+    const libxl_bitmap *hard, const libxl_bitmap *soft)
 {
 	struct sim_domain *d;
-	uint8_t map[SIM_CPUMAP_BYTES];
-	bool any = false;
+	uint8_t map[SIM_CPUMAP_BYTES], soft_map[SIM_CPUMAP_BYTES];
 
 	if ((d = sim_domain_find(domid)) == NULL || d->dying ||
 	    vcpuid >= (uint32_t)d->max_vcpus) {
 		sim_log(XTL_ERROR, EINVAL, domid, "Setting vcpu affinity");
 		return ERROR_FAIL;
 	}
-	if (hard == NULL)
-		return 0;
-	memset(map, 0, sizeof map);
-	for (int cpu = 0; cpu < sim_host.settings.host_cpus; cpu++) {
-		if (libxl_bitmap_test(hard, cpu)) {
-			map[cpu / 8] |= 1u << (cpu % 8);
-			any = true;
-		}
-	}
-	if (!any) {
-		/* Xen refuses an affinity with no online cpu (EINVAL). */
+	/* Xen refuses an affinity with no online cpu (EINVAL). */
+	if ((hard != NULL && !affinity_map(hard, map)) ||
+	    (soft != NULL && !affinity_map(soft, soft_map))) {
 		sim_log(XTL_ERROR, EINVAL, domid, "Setting vcpu affinity");
 		return ERROR_FAIL;
 	}
-	memcpy(d->affinity + vcpuid * SIM_CPUMAP_BYTES, map, sizeof map);
-	sim_domain_save(d);
+	if (hard != NULL)
+		memcpy(d->affinity + vcpuid * SIM_CPUMAP_BYTES, map,
+		    sizeof map);
+	if (soft != NULL)
+		memcpy(d->soft_affinity + vcpuid * SIM_CPUMAP_BYTES, soft_map,
+		    sizeof soft_map);
+	if (hard != NULL || soft != NULL)
+		sim_domain_save(d);
 	return 0;
 }
 
@@ -255,7 +267,7 @@ int libxl_set_vcpuaffinity(libxl_ctx *ctx, uint32_t domid, uint32_t vcpuid,
 
 	if ((rc = sim_require_owner(domid, "set vcpu affinity")) != 0)
 		return rc;
-	return set_affinity(domid, vcpuid, cpumap_hard);
+	return set_affinity(domid, vcpuid, cpumap_hard, cpumap_soft);
 }
 
 int libxl_set_vcpuaffinity_force(libxl_ctx *ctx, uint32_t domid,

@@ -42,6 +42,8 @@ json_object *sim_settings_json(const struct sim_settings *s)
 	    json_object_new_int64(s->host_memory_mib));
 	json_object_object_add(o, "host_cpus",
 	    json_object_new_int64(s->host_cpus));
+	json_object_object_add(o, "pci_devices",
+	    json_object_new_int64(s->pci_devices));
 	json_object_object_add(o, "inline_ops",
 	    json_object_new_boolean(s->inline_ops));
 	return o;
@@ -203,6 +205,12 @@ void sim_host_save(void)
 	for (struct sim_fault *f = sim_host.faults; f != NULL; f = f->next)
 		json_object_array_add(faults, sim_fault_json(f));
 	json_object_object_add(o, "faults", faults);
+	if (sim_host.pci_assignable != NULL)
+		json_object_object_add(o, "pci_assignable",
+		    json_object_get(sim_host.pci_assignable));
+	if (sim_host.cpupools != NULL)
+		json_object_object_add(o, "cpupools",
+		    json_object_get(sim_host.cpupools));
 	path = sim_persist_path("host.json");
 	sim_lock();
 	sim_state_changed(&sim_host.shared->host);
@@ -227,6 +235,7 @@ static void load_settings(json_object *o, struct sim_settings *s)
 	s->host_memory_mib = arg_int(o, "host_memory_mib",
 	    s->host_memory_mib);
 	s->host_cpus = arg_int(o, "host_cpus", s->host_cpus);
+	s->pci_devices = arg_int(o, "pci_devices", s->pci_devices);
 	s->inline_ops = arg_bool(o, "inline_ops", s->inline_ops);
 }
 
@@ -253,8 +262,16 @@ void sim_persist_load_host(void)
 	sim_host.next_domid = 1;
 	sim_host.next_fault_id = 1;
 	sim_host.created_ms = sim_now_ms();
+	sim_pci_reset();
+	sim_cpupool_reset();
 	if (o == NULL)
 		return;
+	if (json_object_object_get_ex(o, "pci_assignable", &v) &&
+	    json_object_is_type(v, json_type_array))
+		sim_host.pci_assignable = json_object_get(v);
+	if (json_object_object_get_ex(o, "cpupools", &v) &&
+	    json_object_is_type(v, json_type_array))
+		sim_host.cpupools = json_object_get(v);
 	sim_host.created_ms = arg_int(o, "created_ms",
 	    sim_host.created_ms);
 	sim_host.next_domid = (uint32_t)arg_int(o, "next_domid", 1);
@@ -292,6 +309,37 @@ void sim_persist_load_host(void)
 
 /* ---- domains: persistence ---- */
 
+/* n cpu maps (affinities), one hex string each. */
+static json_object *cpumaps_to_json(const uint8_t *maps, int n)
+{
+	json_object *a = json_object_new_array();
+	char hex[2 * SIM_CPUMAP_BYTES + 1];
+
+	for (int i = 0; i < n; i++) {
+		hex_encode(maps + i * SIM_CPUMAP_BYTES, SIM_CPUMAP_BYTES, hex);
+		json_object_array_add(a, json_object_new_string(hex));
+	}
+	return a;
+}
+
+static void cpumaps_from_json(json_object *o, const char *key, uint8_t *maps,
+    int n)
+{
+	json_object *a;
+
+	if (!json_object_object_get_ex(o, key, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return;
+	for (int i = 0; i < n && i < (int)json_object_array_length(a); i++) {
+		const char *s = json_object_get_string(
+		    json_object_array_get_idx(a, i));
+
+		if (s != NULL)
+			hex_decode(s, maps + i * SIM_CPUMAP_BYTES,
+			    SIM_CPUMAP_BYTES);
+	}
+}
+
 static json_object *domain_to_json(const struct sim_domain *d)
 {
 	json_object *o = json_object_new_object(), *a;
@@ -325,13 +373,10 @@ static json_object *domain_to_json(const struct sim_domain *d)
 	hex_encode(online, mapbytes, hex);
 	free(online);
 	json_object_object_add(o, "online", json_object_new_string(hex));
-	a = json_object_new_array();
-	for (int i = 0; i < d->max_vcpus; i++) {
-		hex_encode(d->affinity + i * SIM_CPUMAP_BYTES,
-		    SIM_CPUMAP_BYTES, hex);
-		json_object_array_add(a, json_object_new_string(hex));
-	}
-	json_object_object_add(o, "affinity", a);
+	json_object_object_add(o, "affinity",
+	    cpumaps_to_json(d->affinity, d->max_vcpus));
+	json_object_object_add(o, "soft_affinity",
+	    cpumaps_to_json(d->soft_affinity, d->max_vcpus));
 	json_object_object_add(o, "sched_weight",
 	    json_object_new_int(d->sched_weight));
 	json_object_object_add(o, "sched_cap",
@@ -408,16 +453,8 @@ static struct sim_domain *domain_from_json(json_object *o)
 	d->target_memkb = (uint64_t)arg_int(o, "target_memkb", 0);
 	if ((s = arg_string(o, "online")) != NULL)
 		hex_decode(s, d->online, (max_vcpus + 7) / 8);
-	if (json_object_object_get_ex(o, "affinity", &a) &&
-	    json_object_is_type(a, json_type_array))
-		for (int i = 0; i < max_vcpus &&
-		    i < (int)json_object_array_length(a); i++) {
-			s = json_object_get_string(
-			    json_object_array_get_idx(a, i));
-			if (s != NULL)
-				hex_decode(s, d->affinity +
-				    i * SIM_CPUMAP_BYTES, SIM_CPUMAP_BYTES);
-		}
+	cpumaps_from_json(o, "affinity", d->affinity, max_vcpus);
+	cpumaps_from_json(o, "soft_affinity", d->soft_affinity, max_vcpus);
 	d->sched_weight = (int)arg_int(o, "sched_weight", 256);
 	d->sched_cap = (int)arg_int(o, "sched_cap", 0);
 	if ((s = arg_string(o, "seed")) != NULL)

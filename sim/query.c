@@ -164,7 +164,7 @@ static void fill_dominfo(libxl_dominfo *info, const struct sim_domain *d,
 	info->cpu_time = sim_domain_cpu_ns(d, now);
 	info->vcpu_max_id = (uint32_t)d->max_vcpus - 1;
 	info->vcpu_online = (uint32_t)sim_domain_online_count(d);
-	info->cpupool = 0;
+	info->cpupool = d->poolid;
 	info->gpaddr_bits = 52;
 	/* Xen flags PVH guests as HVM (libxl_domain.c:308). */
 	info->domain_type = d->type == LIBXL_DOMAIN_TYPE_PV ?
@@ -247,6 +247,7 @@ libxl_vcpuinfo *libxl_list_vcpu(libxl_ctx *ctx, uint32_t domid, int *nb_vcpu,
 	for (int i = 0; i < d->max_vcpus; i++) {
 		libxl_vcpuinfo *v = &list[i];
 		const uint8_t *map = d->affinity + i * SIM_CPUMAP_BYTES;
+		const uint8_t *soft = d->soft_affinity + i * SIM_CPUMAP_BYTES;
 		bool online = sim_domain_vcpu_online(d, i);
 		int first = -1, placed = 0;
 
@@ -259,7 +260,8 @@ libxl_vcpuinfo *libxl_list_vcpu(libxl_ctx *ctx, uint32_t domid, int *nb_vcpu,
 		libxl_cpu_bitmap_alloc(ctx, &v->cpumap, 0);
 		libxl_cpu_bitmap_alloc(ctx, &v->cpumap_soft, 0);
 		for (int cpu = 0; cpu < cpus; cpu++) {
-			libxl_bitmap_set(&v->cpumap_soft, cpu);
+			if (soft[cpu / 8] & (1u << (cpu % 8)))
+				libxl_bitmap_set(&v->cpumap_soft, cpu);
 			if (map[cpu / 8] & (1u << (cpu % 8))) {
 				libxl_bitmap_set(&v->cpumap, cpu);
 				if (first < 0)

@@ -48,6 +48,7 @@ struct sim_settings {
 	int64_t suspend_timeout_ms;
 	int64_t host_memory_mib;
 	int64_t host_cpus;
+	int64_t pci_devices;	/* fake PCI devices on the host (ops-pci.c) */
 	bool inline_ops;
 };
 
@@ -116,6 +117,8 @@ struct sim_domain {
 	int max_vcpus;
 	uint8_t *online;	/* bitmap, max_vcpus bits */
 	uint8_t *affinity;	/* max_vcpus hard affinity maps */
+	uint8_t *soft_affinity;	/* max_vcpus soft affinity maps */
+	uint32_t poolid;	/* from the config's c_info.poolid */
 	int sched_weight;
 	int sched_cap;
 
@@ -171,6 +174,10 @@ struct sim_host {
 	struct sim_domain *by_name;
 	bool needs_sort;
 	bool maybe_pending;	/* some guest may have a shutdown pending */
+	/* Host state of ops-pci.c and ops-cpupool.c, kept in host.json as
+	 * they are: NULL until something changed. */
+	json_object *pci_assignable;	/* array of BDF strings */
+	json_object *cpupools;		/* array of pool objects */
 };
 
 extern struct sim_host sim_host;
@@ -405,6 +412,16 @@ int sim_count_children(void);
 /* ---- shared helpers of the ops (ops-domain.c) ---- */
 
 int sim_destroyer_start(struct sim_op *op, sim_op_fn *on_child);
+
+/* ---- PCI devices and CPU pools (ops-pci.c, ops-cpupool.c) ---- */
+
+/* Forgets the host state of both (sim-reset). */
+void sim_pci_reset(void);
+void sim_cpupool_reset(void);
+/* A new domain's configuration: its PCI devices are assignable and no
+ * domain's, its pool exists.  0, or the libxl error (logged). */
+int sim_pci_check_config(libxl_ctx *ctx, const char *config_json);
+int sim_cpupool_check_config(const char *config_json);
 
 /* ---- streams (stream.c) ---- */
 

@@ -63,6 +63,7 @@ void sim_settings_default(struct sim_settings *s)
 	s->suspend_timeout_ms = 2000;
 	s->host_memory_mib = 16384;
 	s->host_cpus = 8;
+	s->pci_devices = 4;
 	s->inline_ops = false;
 }
 
@@ -194,6 +195,7 @@ void sim_domain_free(struct sim_domain *d)
 	free(d->name);
 	free(d->online);
 	free(d->affinity);
+	free(d->soft_affinity);
 	free(d->vcpu_ns);
 	free(d->config);
 	free(d->disk_devids);
@@ -278,6 +280,8 @@ void sim_domain_set_config(struct sim_domain *d, const char *config_json)
 	}
 	d->config = strdup(json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN));
+	d->poolid = json_object_object_get_ex(o, "c_info", &v) ?
+	    (uint32_t)arg_int(v, "poolid", 0) : 0;
 	if (json_object_object_get_ex(o, "disks", &v) &&
 	    json_object_is_type(v, json_type_array)) {
 		size_t n = json_object_array_length(v);
@@ -312,6 +316,8 @@ struct sim_domain *sim_domain_alloc(int max_vcpus)
 	d->online = calloc((max_vcpus + 7) / 8 + 1, 1);
 	d->affinity = malloc((size_t)max_vcpus * SIM_CPUMAP_BYTES);
 	memset(d->affinity, 0xff, (size_t)max_vcpus * SIM_CPUMAP_BYTES);
+	d->soft_affinity = malloc((size_t)max_vcpus * SIM_CPUMAP_BYTES);
+	memset(d->soft_affinity, 0xff, (size_t)max_vcpus * SIM_CPUMAP_BYTES);
 	d->vcpu_ns = calloc(max_vcpus, sizeof(uint64_t));
 	d->shutdown_reason = LIBXL_SHUTDOWN_REASON_UNKNOWN;
 	d->pending_reason = -1;
@@ -354,6 +360,8 @@ static void state_clear(void)
 	}
 	sim_fault_free_list(sim_host.faults);
 	sim_host.faults = NULL;
+	sim_pci_reset();
+	sim_cpupool_reset();
 	sim_host.used_memkb = 0;
 	sim_host.loaded = false;
 }

@@ -13,13 +13,20 @@ FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-recovery tests/func/test-build tests/func/test-upgrade \
 	tests/func/test-limits tests/func/test-systemd tests/func/test-priority \
 	tests/func/test-hostile tests/func/test-metrics tests/func/test-migrate \
-	tests/func/test-migrate-kill tests/func/test-leases tests/func/test-lease-restart
+	tests/func/test-migrate-kill tests/func/test-leases tests/func/test-lease-restart \
+	tests/func/test-pci tests/func/test-cpupool
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
 FUNC_LDADD = tests/func/libharness.la client/libxlctl.la proto/libproto.la \
 	$(CRITERION_LIBS) $(JSONC_LIBS)
 FUNC_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAGS)
+tests_func_test_pci_SOURCES = tests/func/test-pci.c
+tests_func_test_pci_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_pci_LDADD = $(FUNC_LDADD)
+tests_func_test_cpupool_SOURCES = tests/func/test-cpupool.c
+tests_func_test_cpupool_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_cpupool_LDADD = $(FUNC_LDADD)
 tests_func_test_protocol_SOURCES = tests/func/test-protocol.c
 tests_func_test_protocol_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_protocol_LDADD = $(FUNC_LDADD)

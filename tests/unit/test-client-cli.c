@@ -944,6 +944,8 @@ static const char *sample(const char *meta, const char *file)
 		{ "DISKSPEC...", "phy:/dev/vg/d1,xvdb,w" },
 		{ "[VIFSPEC...]", "bridge=xenbr0" }, { "MAC|DEVID", "1" },
 		{ "HOST", "host2" }, { "ID", "7" },
+		{ "BDF[,OPTIONS]", "0b:00.0,permissive=1" }, { "BDF", "0b:00.0" },
+		{ "POOL", "batch" }, { "[KEY=VALUE...]", "name=batch" },
 	};
 
 	if (strcmp(meta, "FILE") == 0)
@@ -1232,4 +1234,72 @@ Test(client_table, the_man_page_documents_every_option)
 	cr_assert_not_null(strstr(man, "ConnectionFailed"));
 	cr_assert_not_null(strstr(man, "\\-\\-help"));
 	free(man);
+}
+
+Test(client_cli, pci_cpupool_vcpu_requests)
+{
+	struct xlctl_request req;
+	char path[] = "/tmp/xlctl-cpupool-XXXXXX";
+	const char *text = "# an xl CPU pool config\nname = \"batch\"\n"
+	    "sched='credit2'\ncpus = [\"6\", \"7\"]\n";
+	int fd = mkstemp(path);
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	cr_assert_eq(build(&req, "pci-attach", "web1", "0b:00.0", NULL), 0);
+	expect(&req, "domain-pci-attach",
+	    "{\"domain\":\"web1\",\"bdf\":\"0b:00.0\"}");
+	cr_assert_eq(build(&req, "pci-attach", "web1",
+	    "0000:0b:00.1,permissive=1,seize=1", NULL), 0);
+	expect(&req, "domain-pci-attach", "{\"domain\":\"web1\","
+	    "\"bdf\":\"0000:0b:00.1\",\"options\":\"permissive=1,seize=1\"}");
+	cr_assert_eq(build(&req, "pci-detach", "web1", "0b:00.0", "-f", NULL),
+	    0);
+	expect(&req, "domain-pci-detach",
+	    "{\"domain\":\"web1\",\"bdf\":\"0b:00.0\",\"force\":true}");
+	cr_assert_eq(build(&req, "pci-list", "web1", NULL), 0);
+	expect(&req, "domain-pci-list", "{\"domain\":\"web1\"}");
+	cr_assert_eq(build(&req, "pci-assignable-list", NULL), 0);
+	expect(&req, "pci-assignable-list", "{}");
+	cr_assert_eq(build(&req, "pci-assignable-add", "-r", "0b:00.0", NULL),
+	    0);
+	expect(&req, "pci-assignable-add",
+	    "{\"bdf\":\"0b:00.0\",\"rebind\":true}");
+	cr_assert_eq(build(&req, "pci-assignable-remove", "0b:00.0", NULL), 0);
+	expect(&req, "pci-assignable-remove", "{\"bdf\":\"0b:00.0\"}");
+	cr_assert_eq(build(&req, "block-info", "web1", "xvda", NULL), 0);
+	expect(&req, "domain-block-info",
+	    "{\"domain\":\"web1\",\"device\":\"xvda\"}");
+
+	cr_assert_eq(build(&req, "cpupool-list", NULL), 0);
+	expect(&req, "cpupool-list", "{}");
+	cr_assert_eq(build(&req, "cpupool-list", "batch", NULL), 0);
+	expect(&req, "cpupool-list", "{\"pool\":\"batch\"}");
+	cr_assert_eq(build(&req, "cpupool-create", "-f", path, NULL), 0);
+	expect(&req, "cpupool-create",
+	    "{\"name\":\"batch\",\"sched\":\"credit2\",\"cpus\":\"6,7\"}");
+	/* the command line's settings come after the file's */
+	cr_assert_eq(build(&req, "cpupool-create", "-f", path, "cpus=4-5",
+	    NULL), 0);
+	expect(&req, "cpupool-create",
+	    "{\"name\":\"batch\",\"sched\":\"credit2\",\"cpus\":\"4-5\"}");
+	cr_assert_eq(build(&req, "cpupool-create", "name=p2", "cpus=3", NULL),
+	    0);
+	expect(&req, "cpupool-create", "{\"name\":\"p2\",\"cpus\":\"3\"}");
+	cr_assert_neq(build(&req, "cpupool-create", "nodes=1", NULL), 0);
+	cr_assert_neq(build(&req, "cpupool-create", "name", NULL), 0);
+	cr_assert_neq(build(&req, "cpupool-create", "cpus=[\"1\"", NULL), 0);
+	cr_assert_eq(build(&req, "cpupool-destroy", "batch", NULL), 0);
+	expect(&req, "cpupool-destroy", "{\"pool\":\"batch\"}");
+	cr_assert_eq(build(&req, "cpupool-cpu-add", "batch", "2-3", NULL), 0);
+	expect(&req, "cpupool-cpu-add", "{\"pool\":\"batch\",\"cpus\":\"2-3\"}");
+	cr_assert_eq(build(&req, "cpupool-cpu-remove", "0", "7", NULL), 0);
+	expect(&req, "cpupool-cpu-remove", "{\"pool\":\"0\",\"cpus\":\"7\"}");
+	cr_assert_eq(build(&req, "cpupool-migrate", "web1", "batch", NULL), 0);
+	expect(&req, "cpupool-migrate",
+	    "{\"domain\":\"web1\",\"pool\":\"batch\"}");
+	cr_assert_eq(build(&req, "vcpu-list", "web1", NULL), 0);
+	expect(&req, "domain-vcpu-list", "{\"domain\":\"web1\"}");
+	unlink(path);
 }
