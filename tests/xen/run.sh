@@ -84,6 +84,13 @@ TWO_HOSTS=0
 for n in $expected; do
 	head -5 "$XT_SRC/scenarios/$n.sh" | grep -q '^# hosts: 2' && TWO_HOSTS=1
 done
+if [ $TWO_HOSTS = 1 ]; then
+	# Debian's Xen has no shadow paging: a live migration (log-dirty) needs
+	# an HVM-container guest (PVH) on HAP, i.e. nested paging in the
+	# emulated CPU (README "Two hosts")
+	CPU=${XEN_TEST_CPU:-qemu64,+svm,+npt}
+	TIMEOUT=${XEN_TEST_TIMEOUT:-3600}
+fi
 
 # --- 3. the work disk: harness, scenarios, the build under test -----------
 mkdir -p "$XEN_TEST_CACHE/runs" 2>/dev/null
@@ -137,6 +144,7 @@ ${XEN_TEST_GUEST_MEM:+export XLT_GUEST_MEM=$XEN_TEST_GUEST_MEM}
 ${XEN_TEST_BIG_GUEST_MEM:+export XLT_BIG_GUEST_MEM=$XEN_TEST_BIG_GUEST_MEM}
 ${XEN_TEST_DAEMON_ARGS:+export XLT_DAEMON_ARGS="$XEN_TEST_DAEMON_ARGS"}
 ${XEN_TEST_MIGRATION_TYPE:+export XLT_MIGRATION_TYPE=$XEN_TEST_MIGRATION_TYPE}
+${XEN_TEST_MIGRATE_ROUNDS:+export XLT_ROUNDS=$XEN_TEST_MIGRATE_ROUNDS}
 EOC
 WSZ=$(( $(du -sm "$WD" | cut -f1) + ${XEN_TEST_WORK_MB:-512} ))
 if [ $TWO_HOSTS = 1 ]; then
