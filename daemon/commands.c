@@ -49,7 +49,10 @@
 	C(cmd_domain_managed_save) \
 	C(cmd_domain_managed_save_remove) \
 	C(cmd_domain_dump) \
-	C(cmd_domain_crash_dump)
+	C(cmd_domain_crash_dump) \
+	C(cmd_migration_prepare) \
+	C(cmd_domain_migrate) \
+	C(cmd_domain_migrate_in)
 
 #define C(entry) extern const struct command entry;
 COMMANDS

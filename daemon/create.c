@@ -61,6 +61,8 @@ void create_job_free(void *data)
 	struct create_job *c = data;
 
 	build_run_free(c->build);
+	if (c->owner_free != NULL)
+		c->owner_free(c->owner);
 	if (c->restore_fd >= 0)
 		close(c->restore_fd);
 	free(c->restore_path);
@@ -139,7 +141,7 @@ static void create_cleaned(struct job *job, int rc)
 }
 
 /* A failure after libxl may have made a domain: destroy it, then fail. */
-static void create_fail(struct job *job, struct err *e)
+void create_job_fail(struct job *job, struct err *e)
 {
 	struct create_job *c = job->data;
 
@@ -179,7 +181,7 @@ static void create_done(struct job *job)
 static void create_unpaused(struct job *job, int rc)
 {
 	if (rc != 0) {
-		create_fail(job, job_libxl_error(job, rc, "unpausing the domain"));
+		create_job_fail(job, job_libxl_error(job, rc, "unpausing the domain"));
 		return;
 	}
 	create_done(job);
@@ -193,7 +195,11 @@ static void create_built(struct job *job)
 	domain_set_running(job->domain, c->domid);
 	job_set_journal(job, "domid", json_object_new_int64(c->domid));
 	if (job->abort_requested) {
-		create_fail(job, err_new(ERR_ABORTED, "aborted"));
+		create_job_fail(job, err_new(ERR_ABORTED, "aborted"));
+		return;
+	}
+	if (c->built != NULL) {
+		c->built(job);
 		return;
 	}
 	if (c->paused) {
@@ -295,7 +301,7 @@ static void create_build_finished(struct job *job, int rc)
 	}
 	/* whatever the helper half-built goes, through our ctx */
 	c->domid = create_find_half_built(job);
-	create_fail(job, e);
+	create_job_fail(job, e);
 }
 
 static void create_build_done(void *arg, const struct build_outcome *o)
@@ -329,7 +335,7 @@ static bool create_measure_restore(struct job *job, uint64_t *current)
 	return pos >= 0;
 }
 
-static void create_build(struct job *job)
+void create_job_build(struct job *job)
 {
 	struct create_job *c = job->data;
 	struct err *e;
@@ -353,7 +359,9 @@ static void create_build(struct job *job)
 	if (c->restore_fd >= 0) {
 		log_info("domain %s: restoring from %s", job->domain_name,
 		    c->restore_path);
-		job_poll_progress(job, create_measure_restore, c->restore_size);
+		job_poll_progress(job, c->restore_measure != NULL ?
+		    c->restore_measure : create_measure_restore,
+		    c->restore_size);
 	}
 	c->build = build_run_start(daemon_ctx, &c->config, c->restore_fd,
 	    create_build_done, job, &e);
@@ -498,7 +506,7 @@ static void create_have_header(void *arg)
 		job_fail(job, e);
 		return;
 	}
-	create_build(job);
+	create_job_build(job);
 }
 
 /* On a file worker: the image may sit on a slow or hung disk, and the
@@ -544,7 +552,7 @@ static void create_old_destroyed(struct job *job, int rc)
 		return;
 	}
 	lifecycle_domain_gone(job->domain);
-	create_build(job);
+	create_job_build(job);
 }
 
 void create_job_start(struct job *job)
@@ -566,7 +574,7 @@ void create_job_start(struct job *job)
 		    "domain '%s' is already running", d->name));
 		return;
 	}
-	create_build(job);
+	create_job_build(job);
 }
 
 /* Interrupted create/start/restore/restart: if libxl had finished building

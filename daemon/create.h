@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "daemon/job.h"
 #include "daemon/xl-compat.h"
 #include "proto/err.h"
 
@@ -28,6 +29,13 @@ struct create_job {
 	uint64_t restore_size;
 	bool managed;			/* a managed-save image: removed after */
 	struct build_run *build;	/* while the build helper runs */
+	/* an incoming migration (migrate-in.c): the stream is a socket
+	 * (progress is measured on it), and what follows the build is the
+	 * hand-over, instead of the unpause */
+	job_measure_fn *restore_measure;
+	void (*built)(struct job *job);
+	void *owner;
+	void (*owner_free)(void *owner);
 };
 
 /* A build from config (copied). */
@@ -46,6 +54,10 @@ void create_job_free(void *data);
 void create_job_start(struct job *job);
 void create_job_abort(struct job *job);
 void create_job_recover(json_object *record, struct err *error);
+/* For a job that set job->domain and c->config itself (an incoming
+ * migration): the build, and the failure that destroys what was built. */
+void create_job_build(struct job *job);
+void create_job_fail(struct job *job, struct err *e);
 
 /* For the commands that make domains, before any side effect: */
 /* the "config" or "xl_config" argument, exactly one */

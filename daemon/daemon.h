@@ -43,6 +43,8 @@ struct options {
 	char *lockspace;		/* default <statedir>/lockspace */
 	int host_id;			/* sanlock's host id, 1..2000; 0 unset */
 	bool sim;
+	char *migrate_listen;		/* ADDR:PORT, NULL: off */
+	int migrate_max_incoming;	/* admitted or being admitted */
 };
 
 extern struct options options;

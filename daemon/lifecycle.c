@@ -14,6 +14,7 @@
 #include "daemon/domain.h"
 #include "daemon/event.h"
 #include "daemon/job.h"
+#include "daemon/lease.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "proto/mem.h"
@@ -27,6 +28,8 @@ void lifecycle_domain_gone(struct domain *d)
 	if (!domain_is_running(d))
 		return;
 	domain_set_stopped(d);
+	/* gone from here: whatever it held may be taken elsewhere */
+	lease_release(d->uuid_text, NULL, NULL);
 	data = json_object_new_object();
 	json_object_object_add(data, "domain", json_object_new_string(d->name));
 	json_object_object_add(data, "domid", json_object_new_int64(domid));

@@ -44,6 +44,12 @@ daemon_xenlightd_SOURCES = \
 	daemon/cmd-dump.c \
 	daemon/cmd-tune.c \
 	daemon/cmd-device.c \
+	daemon/cmd-migrate.c \
+	daemon/migrate-conn.c daemon/migrate-conn.h \
+	daemon/migrate-in.c daemon/migrate-in.h \
+	daemon/migrate-lease.c daemon/migrate-lease.h \
+	daemon/migrate-listen.c daemon/migrate-listen.h \
+	daemon/migrate-wire.c daemon/migrate-wire.h \
 	daemon/lease.c daemon/lease.h \
 	daemon/lease-xl.c daemon/lease-xl.h \
 	daemon/lease-daemon.c daemon/lease-daemon.h

@@ -28,10 +28,14 @@
 #include "daemon/fsutil.h"
 #include "daemon/intake.h"
 #include "daemon/job.h"
+#include "daemon/lease-daemon.h"
+#include "daemon/lease-xl.h"
 #include "daemon/lease.h"
 #include "daemon/lifecycle.h"
 #include "daemon/log.h"
 #include "daemon/loop.h"
+#include "daemon/migrate-in.h"
+#include "daemon/migrate-listen.h"
 #include "daemon/server.h"
 #include "daemon/stats.h"
 #include "daemon/store.h"
@@ -227,6 +231,42 @@ static void raise_fd_limit(void)
 }
 
 /* ------------------------------------------------------------------------
+ * Leases: the holders of the running domains are adopted before the jobs'
+ * recovery, which may settle an interrupted migration by them */
+
+static struct err *leases_start(void)
+{
+	struct err *e = lease_daemon_init();
+	struct lease_running *running;
+	struct lease_disks *disks;
+	struct domain *d;
+	size_t n = 0, i = 0;
+
+	if (e != NULL)
+		return e;
+	TAILQ_FOREACH(d, &domain_registry, entry)
+		n++;
+	running = xcalloc(n + 1, sizeof *running);
+	disks = xcalloc(n + 1, sizeof *disks);
+	TAILQ_FOREACH(d, &domain_registry, entry) {
+		if (!domain_is_running(d) || d->domid == 0)
+			continue;
+		if (d->config != NULL)
+			err_free(lease_disks_from_config(d->config, &disks[i]));
+		running[i].uuid = d->uuid_text;
+		running[i].domain = d->name;
+		running[i].disks = &disks[i];
+		i++;
+	}
+	lease_recover(running, i, NULL, NULL);
+	for (size_t j = 0; j < i; j++)
+		lease_disks_clear(&disks[j]);
+	free(disks);
+	free(running);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------
  * Signals and shutdown */
 
 static void shutdown_finish(void)
@@ -258,6 +298,7 @@ void daemon_stop(void)
 	systemd_notify_stopping("stopping: aborting %u job(s)",
 	    job_active_count());
 	server_stop_listening();
+	migrate_listen_stop();
 	job_abort_all();
 	job_set_idle_callback(shutdown_finish);
 	shutdown_timer = evtimer_new(daemon_base, shutdown_check, &grace);
@@ -378,9 +419,21 @@ int main(int argc, char **argv)
 	if (store_init() < 0 || job_init() < 0 ||
 	    domain_registry_init(lifecycle_domain_gone) < 0)
 		return 1;
+	if ((error = leases_start()) != NULL) {
+		log_critical("disk leases: %s", error->desc);
+		err_free(error);
+		return 1;
+	}
 	job_recover();
 	if (watch_signals() < 0 || server_listen(&dispatch_callbacks) < 0)
 		return 1;
+	if (options.migrate_listen != NULL && (error = migrate_listen_init(
+	    options.migrate_listen, options.migrate_max_incoming,
+	    migrate_in_admit)) != NULL) {
+		log_critical("%s", error->desc);
+		err_free(error);
+		return 1;
+	}
 	log_notice("xenlightd %s serving on %s (hypervisor %s)",
 	    PACKAGE_VERSION, options.socket_path, daemon_hypervisor);
 	announce_ready();
@@ -401,6 +454,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* teardown, in the reverse order */
+	migrate_listen_stop();
+	lease_shutdown();
 	server_close_all();
 	stats_close();
 	domain_registry_free();

@@ -38,6 +38,7 @@ struct options options = {
 	.shutdown_timeout_ms = 60000,
 	.lease_backend = LEASE_BACKEND_LOCKSPACE,
 	.group_id = (gid_t)-1,
+	.migrate_max_incoming = 4,
 };
 
 enum option_kind {
@@ -68,6 +69,7 @@ static const char *option_config(const char *value);
 static const char *option_group(const char *value);
 static const char *option_log_level(const char *value);
 static const char *option_lease_backend(const char *value);
+static const char *option_migrate_listen(const char *value);
 
 static const struct option_spec option_specs[] = {
 	{ "foreground", 'f', OPTION_FLAG, &options.foreground, 0, 0, NULL,
@@ -129,6 +131,12 @@ static const struct option_spec option_specs[] = {
 	  NULL },
 	{ "host-id", 0, OPTION_INT, &options.host_id, 1, 2000, "N",
 	  "sanlock host id, unique among the hosts", NULL },
+	{ "migrate-listen", 0, OPTION_CUSTOM, NULL, 0, 0, "ADDR:PORT",
+	  "receive migrations on this TCP address (off by default)",
+	  option_migrate_listen },
+	{ "migrate-max-incoming", 0, OPTION_INT,
+	  &options.migrate_max_incoming, 1, 1024, "N",
+	  "incoming migrations at once [4]", NULL },
 	{ "sim", 0, OPTION_FLAG, &options.sim, 0, 0, NULL,
 	  "run on the simulated hypervisor", NULL },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL },
@@ -180,6 +188,18 @@ static const char *option_lease_backend(const char *value)
 	if (!lease_backend_kind_parse(value, &kind))
 		return "must be lockspace, sanlock or none";
 	options.lease_backend = (int)kind;
+	return NULL;
+}
+
+static const char *option_migrate_listen(const char *value)
+{
+	const char *colon = strrchr(value, ':');
+	long long port;
+
+	if (colon == NULL || colon == value ||
+	    !parse_number(colon + 1, 0, 65535, &port))
+		return "must be ADDR:PORT (an IP address; [ADDR] for IPv6)";
+	xreplace(&options.migrate_listen, value);
 	return NULL;
 }
 

@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -221,11 +224,53 @@ static void remove_tree(const char *path)
 	rmdir(path);
 }
 
+/* Lease holders outlive their daemon by design (doc/leases.md): the ones
+ * a test's daemon started go with the test. */
+static void dut_stop_lease_holders(struct dut *d)
+{
+	char *dir = test_format("%s/leases", d->rundir);
+	DIR *leases = opendir(dir);
+	struct dirent *e;
+
+	while (leases != NULL && (e = readdir(leases)) != NULL) {
+		char *path;
+		json_object *rec;
+
+		if (strstr(e->d_name, ".json") == NULL)
+			continue;
+		path = test_format("%s/%s", dir, e->d_name);
+		rec = json_object_from_file(path);
+		if (rec != NULL && json_int(rec, "pid") > 1)
+			kill((pid_t)json_int(rec, "pid"), SIGTERM);
+		json_object_put(rec);
+		free(path);
+	}
+	if (leases != NULL)
+		closedir(leases);
+	free(dir);
+}
+
+int free_tcp_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
+
+	cr_assert_geq(fd, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
 void dut_free(struct dut *d)
 {
 	if (d == NULL)
 		return;
 	dut_kill(d);
+	dut_stop_lease_holders(d);
 	if (getenv("XENLIGHTD_TEST_KEEP") == NULL)
 		remove_tree(d->dir);
 	for (int i = 0; i < d->nextra; i++)

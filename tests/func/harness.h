@@ -94,6 +94,9 @@ char *test_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Milliseconds of a monotonic clock. */
 int64_t now_ms(void);
 
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+int free_tcp_port(void);
+
 /* Count of open fds of a process, from /proc. */
 int process_fd_count(pid_t pid);
 

@@ -11,7 +11,8 @@ tests_func_libharness_la_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAG
 FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-lifecycle tests/func/test-events tests/func/test-save \
 	tests/func/test-recovery tests/func/test-build tests/func/test-upgrade \
-	tests/func/test-limits tests/func/test-systemd
+	tests/func/test-limits tests/func/test-systemd \
+	tests/func/test-migrate
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
@@ -71,3 +72,7 @@ check-valgrind: $(FUNC_TESTS)
 		./$$t --jobs 2 || exit 1; \
 	done
 .PHONY: check-valgrind
+# two daemons on the simulator are two hosts: migration between them
+tests_func_test_migrate_SOURCES = tests/func/test-migrate.c
+tests_func_test_migrate_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_migrate_LDADD = $(FUNC_LDADD) $(PTHREAD_LIBS)
