@@ -98,7 +98,7 @@ RUN=$(mktemp -d "$XEN_TEST_CACHE/runs/run.XXXXXX" 2>/dev/null || mktemp -d /var/
 QEMU_PID=""
 cleanup() {
 	[ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null
-	[ -s "$RUN/qemu-b.pid" ] && kill "$(cat "$RUN/qemu-b.pid")" 2>/dev/null
+	for f in "$RUN"/qemu-*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
 	if [ "${XEN_TEST_KEEP:-0}" = 1 ]; then xt_log "kept $RUN"; else rm -rf "$RUN"; fi
 }
 trap cleanup EXIT
@@ -212,7 +212,7 @@ if [ $TWO_HOSTS = 1 ]; then
 fi
 xt_log "booting Xen under QEMU (cpu $CPU, $MEM, $SMP cpus; limit $TIMEOUT s); serial log: $SERIAL"
 t_boot=$(xt_now)
-boot_host "" "$RUN/work.img" "$SERIAL" "${NET_A[@]}"
+boot_host "" "$RUN/work.img" "$SERIAL" -pidfile "$RUN/qemu-a.pid" "${NET_A[@]}"
 QEMU_RC=$?
 if [ $TWO_HOSTS = 1 ]; then
 	# A told B to finish at its end: B collects its logs and powers off

@@ -210,7 +210,7 @@ for s in $W/scenarios/[0-9][0-9]-*.sh; do
 		# host B boots beside us: wait for it (not part of the scenario's time)
 		end=$(( $(date +%s) + ${XLT_PEER_WAIT:-900} ))
 		until peer_call true || [ "$(date +%s)" -ge $end ]; do sleep 2; done
-		peer_call "mkdir -p $d; say '>>> $n'" || say "host B does not answer"
+		peer_call "mkdir -p $d; say '>>> $n' > /dev/console" || say "host B does not answer"
 	fi
 	# the hypervisor's messages of each scenario apart (see diagnose)
 	xl dmesg -c >> $RES/dom0/xl-dmesg.txt 2>&1
@@ -239,7 +239,7 @@ for s in $W/scenarios/[0-9][0-9]-*.sh; do
 	[ $st = FAIL ] && diagnose "$d"
 	[ $st = FAIL ] && [ $two_hosts = 1 ] && peer_call "diagnose $d"
 	reset_host "$d"
-	[ $two_hosts = 1 ] && peer_call "reset_host $d; say '<<< $n'"
+	[ $two_hosts = 1 ] && peer_call "reset_host $d; say '<<< $n' > /dev/console"
 	mv $RES/cores/core.* "$d/" 2>/dev/null
 	sync
 	say "<<< $n $st $(dt "$t0" "$t1") s"
