@@ -11,6 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 need_peer
 export XLT_PEER_TIMEOUT=1800     # a migration from B, under TCG on a busy machine
+MIGRATE_LIMIT=${XLT_MIGRATE_LIMIT:-900}   # one migration, s
 G=s20a
 PORT=8002
 ROUNDS=${XLT_ROUNDS:-1}
@@ -40,9 +41,9 @@ xl_migrate() {
 	tick=$(max_tick_ab $G)
 	s=$(now)
 	if [ "$from" = A ]; then
-		run xl migrate -s '' $G "exec xlt-tcp connect $XLT_PEER_ADDR $PORT"
+		run timeout "$MIGRATE_LIMIT" xl migrate -s '' $G "exec xlt-tcp connect $XLT_PEER_ADDR $PORT"
 	else
-		run on_b "xl migrate -s '' $G 'exec xlt-tcp connect $XLT_NET_ADDR $PORT'"
+		run on_b "timeout $MIGRATE_LIMIT xl migrate -s '' $G 'exec xlt-tcp connect $XLT_NET_ADDR $PORT'"
 	fi || fail "xl migrate $from -> $to exited $RC: $(brief "$OUT")"
 	TM=$(dt "$s" "$(now)")
 	timing "xl-migrate-$from$to" "$TM"

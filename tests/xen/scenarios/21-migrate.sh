@@ -21,6 +21,8 @@
 need_daemon
 need_peer
 export XLT_PEER_TIMEOUT=1800     # a migration from B, under TCG on a busy machine
+MIGRATE_LIMIT=${XLT_MIGRATE_LIMIT:-900}   # one migration, s
+export XLCTL_TIMEOUT=1800
 G=s21a
 MPORT=8003          # the daemons' --migrate-listen
 XPORT=8002          # xl migrate-receive (part c)
@@ -144,9 +146,9 @@ for i in $(seq 1 "$ROUNDS"); do
 		ups=$(up_count_ab $G); tick=$(max_tick_ab $G)
 		s=$(now)
 		if [ "$from" = A ]; then
-			run xl migrate -s '' $G "exec xlt-tcp connect $XLT_PEER_ADDR $XPORT"
+			run timeout "$MIGRATE_LIMIT" xl migrate -s '' $G "exec xlt-tcp connect $XLT_PEER_ADDR $XPORT"
 		else
-			run on_b "xl migrate -s '' $G 'exec xlt-tcp connect $XLT_NET_ADDR $XPORT'"
+			run on_b "timeout $MIGRATE_LIMIT xl migrate -s '' $G 'exec xlt-tcp connect $XLT_NET_ADDR $XPORT'"
 		fi || fail "xl migrate $from -> $to exited $RC: $(brief "$OUT")"
 		TM=$(dt "$s" "$(now)")
 		timing "xl-migrate-$dir" "$TM"
