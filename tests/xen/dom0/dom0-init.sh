@@ -83,7 +83,10 @@ XLT_HAVE_DAEMON=0
 		dpkg -x "$deb" /
 	done
 	if [ -d $W/install ] && [ -n "$(ls -A $W/install)" ]; then
-		cp -a $W/install/. / && ldconfig
+		# tar, not cp -a: the tree's /lib (systemd units) must not replace
+		# bookworm's /lib -> usr/lib symlink (cp fails there, and stops)
+		(cd $W/install && tar cf - .) | tar xf - -C / --keep-directory-symlink
+		ldconfig
 		echo "installed files:"
 		(cd $W/install && find . -type f -o -type l | sort)
 	else
