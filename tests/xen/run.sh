@@ -34,11 +34,13 @@ DOM0_MEM=${XEN_TEST_DOM0_MEM:-1024M}
 TIMEOUT=${XEN_TEST_TIMEOUT:-1500}       # whole QEMU run, wall clock, seconds
 SCENARIO_TIMEOUT=${XEN_TEST_SCENARIO_TIMEOUT:-300}
 LOG_LINES=${XEN_TEST_LOG_LINES:-200}    # daemon log lines shown per failure (0: all)
+XT_ADDR_A=10.99.0.1                     # the two dom0s of a two-host run
+XT_ADDR_B=10.99.0.2
 
 T_START=$(xt_now)
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-rm -rf "$OUT/results" "$OUT/serial.log" "$OUT/summary.txt" "$OUT/timings.txt"
+rm -rf "$OUT/results" "$OUT/serial.log" "$OUT/serial-b.log" "$OUT/summary.txt" "$OUT/timings.txt"
 TIMINGS=$OUT/timings.txt
 : > "$TIMINGS"
 timing() { echo "$1 $2" >> "$TIMINGS"; }
@@ -65,12 +67,44 @@ K=$(dirname "$I")
 flock -s 8
 [ -e "$I/complete" ] || xt_die "image $I vanished (rebuilt by another run?)"
 
+# the scenarios this run should see results for; without a list, the
+# one-host ones (two-host scenarios run when named: make check-xen-migrate)
+expected=""
+for s in "$XT_SRC"/scenarios/[0-9][0-9]-*.sh; do
+	n=$(basename "$s" .sh)
+	if [ -n "$SCENARIOS" ]; then
+		ok=0
+		for x in $SCENARIOS; do case $n in "$x"|"$x"-*) ok=1 ;; esac; done
+		[ $ok = 1 ] || continue
+	elif head -5 "$s" | grep -q '^# hosts: 2'; then
+		continue
+	fi
+	expected="$expected $n"
+done
+[ -n "$expected" ] || xt_die "no scenario matches '$SCENARIOS'"
+
+# Two-host scenarios (a "# hosts: 2" line at their top) need a second
+# machine, host B, which serves host A's requests (dom0/xlt-peer); the
+# scenarios themselves run on host A.
+TWO_HOSTS=0
+for n in $expected; do
+	head -5 "$XT_SRC/scenarios/$n.sh" | grep -q '^# hosts: 2' && TWO_HOSTS=1
+done
+if [ $TWO_HOSTS = 1 ]; then
+	# Debian's Xen has no shadow paging: a live migration (log-dirty) needs
+	# an HVM-container guest (PVH) on HAP, i.e. nested paging in the
+	# emulated CPU (README "Two hosts")
+	CPU=${XEN_TEST_CPU:-qemu64,+svm,+npt}
+	TIMEOUT=${XEN_TEST_TIMEOUT:-3600}
+fi
+
 # --- 3. the work disk: harness, scenarios, the build under test -----------
 mkdir -p "$XEN_TEST_CACHE/runs" 2>/dev/null
 RUN=$(mktemp -d "$XEN_TEST_CACHE/runs/run.XXXXXX" 2>/dev/null || mktemp -d /var/tmp/xen-test-run.XXXXXX)
 QEMU_PID=""
 cleanup() {
 	[ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null
+	for f in "$RUN"/qemu-*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
 	if [ "${XEN_TEST_KEEP:-0}" = 1 ]; then xt_log "kept $RUN"; else rm -rf "$RUN"; fi
 }
 trap cleanup EXIT
@@ -79,6 +113,7 @@ WD=$RUN/work
 mkdir -p "$WD/results" "$WD/install" "$WD/bin"
 install -m 755 "$XT_SRC/dom0/dom0-init.sh" "$WD/dom0-init.sh"
 install -m 755 "$XT_SRC/dom0/xlt-probe" "$WD/bin/xlt-probe"
+install -m 755 "$XT_SRC/dom0/xlt-tcp" "$XT_SRC/dom0/xlt-peer" "$XT_SRC/dom0/xlt-peer-exec" "$WD/bin/"
 cp -r "$XT_SRC/scenarios" "$WD/scenarios"
 if [ -n "$DESTDIR_IN" ]; then
 	cp -a "$DESTDIR_IN/." "$WD/install/"
@@ -108,60 +143,117 @@ cp /bin/busybox "$G/bin/busybox"
 install -m 755 "$XT_SRC/guest/init" "$G/init"
 ( cd "$G" && find . | cpio -o -H newc --quiet ) | gzip -1 > "$WD/guest-initrd.cpio.gz"
 cat > "$WD/config" <<EOC
-XLT_SCENARIOS="$SCENARIOS"
+XLT_SCENARIOS="${expected# }"
 XLT_SCENARIO_TIMEOUT=$SCENARIO_TIMEOUT
 export PATH=/xlt/work/bin:\$PATH
 ${XEN_TEST_GUEST_MEM:+export XLT_GUEST_MEM=$XEN_TEST_GUEST_MEM}
 ${XEN_TEST_BIG_GUEST_MEM:+export XLT_BIG_GUEST_MEM=$XEN_TEST_BIG_GUEST_MEM}
 ${XEN_TEST_DAEMON_ARGS:+export XLT_DAEMON_ARGS="$XEN_TEST_DAEMON_ARGS"}
+${XEN_TEST_MIGRATION_TYPE:+export XLT_MIGRATION_TYPE=$XEN_TEST_MIGRATION_TYPE}
+${XEN_TEST_MIGRATE_ROUNDS:+export XLT_ROUNDS=$XEN_TEST_MIGRATE_ROUNDS}
 EOC
 WSZ=$(( $(du -sm "$WD" | cut -f1) + ${XEN_TEST_WORK_MB:-512} ))
+if [ $TWO_HOSTS = 1 ]; then
+	# host B: the same build and image, its own work disk, no scenarios of
+	# its own; the two dom0s talk over a private link (10.99.0.0/24)
+	cp "$WD/config" "$RUN/config.common"
+	cat >> "$WD/config" <<EOC
+XLT_ROLE=peer
+export XLT_NET_ADDR=$XT_ADDR_B XLT_PEER_ADDR=$XT_ADDR_A
+EOC
+	mke2fs -q -t ext4 -L work -d "$WD" "$RUN/work-b.img" "${WSZ}M" > /dev/null ||
+		xt_die "mke2fs of host B's work disk failed"
+	cp "$RUN/config.common" "$WD/config"
+	echo "export XLT_NET_ADDR=$XT_ADDR_A XLT_PEER_ADDR=$XT_ADDR_B" >> "$WD/config"
+fi
 mke2fs -q -t ext4 -L work -d "$WD" "$RUN/work.img" "${WSZ}M" > /dev/null || xt_die "mke2fs of the work disk failed"
-
-# the scenarios this run should see results for
-expected=""
-for s in "$XT_SRC"/scenarios/[0-9][0-9]-*.sh; do
-	n=$(basename "$s" .sh)
-	if [ -n "$SCENARIOS" ]; then
-		ok=0
-		for x in $SCENARIOS; do case $n in "$x"|"$x"-*) ok=1 ;; esac; done
-		[ $ok = 1 ] || continue
-	fi
-	expected="$expected $n"
-done
 
 # --- 4. boot ------------------------------------------------------------------
 XEN_CMDLINE="dom0_mem=$DOM0_MEM,max:$DOM0_MEM console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all ${XEN_TEST_XEN_EXTRA:-}"
 # the dom0 cmdline goes inside -initrd, where ',' separates modules
 DOM0_CMDLINE="console=hvc0 earlyprintk=xen ${XEN_TEST_DOM0_EXTRA:-}"
 SERIAL=$OUT/serial.log
+SERIAL_B=$OUT/serial-b.log
+# boot_host LABEL WORKIMG SERIAL NETARGS...: one machine; its console,
+# timestamped, goes to SERIAL, and its XLT: lines to stderr (after LABEL)
+boot_host() {
+	local label=$1 img=$2 serial=$3
+	shift 3
+	# QEMU writes its snapshot=on overlay (the root disk's changes) to TMPDIR
+	TMPDIR=$RUN timeout "$TIMEOUT" qemu-system-x86_64 \
+		-accel tcg,thread=multi -machine pc -cpu "$CPU" -m "$MEM" -smp "$SMP" \
+		-display none -monitor none -serial stdio -no-reboot "$@" \
+		-kernel "$K/boot/xen" -append "$XEN_CMDLINE" \
+		-initrd "$K/boot/vmlinuz $DOM0_CMDLINE,$I/dom0-initrd.cpio" \
+		-drive file="$I/rootfs.img",if=virtio,format=raw,snapshot=on \
+		-drive file="$img",if=virtio,format=raw \
+		${XEN_TEST_QEMU_EXTRA:-} \
+		< /dev/null 2>&1 |
+		XT_LABEL=$label perl -MTime::HiRes=time -ne '
+			BEGIN { $| = 1; $t0 = time }
+			s/\r//g;
+			my $l = sprintf("[%8.2f] %s", time - $t0, $_);
+			print $l;
+			print STDERR "$ENV{XT_LABEL}$l" if /XLT:/;' > "$serial"
+	return "${PIPESTATUS[0]}"
+}
+NET_A=(-net none)
+if [ $TWO_HOSTS = 1 ]; then
+	# QEMU's socket network on the loopback: B listens, A connects
+	port=""
+	for p in $(shuf -i 20000-60000 -n 50); do
+		ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { port=$p; break; }
+	done
+	[ -n "$port" ] || xt_die "no free TCP port on the loopback for the hosts' link"
+	xt_log "two hosts: booting host B (serial log: $SERIAL_B; link 127.0.0.1:$port)"
+	boot_host "B " "$RUN/work-b.img" "$SERIAL_B" -pidfile "$RUN/qemu-b.pid" \
+		-netdev socket,id=n0,listen=127.0.0.1:$port \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:78:6c:02 &
+	BOOT_B=$!
+	end=$(( $(date +%s) + 60 ))
+	until ss -Hltn "sport = :$port" 2>/dev/null | grep -q . || [ "$(date +%s)" -ge $end ]; do
+		sleep 0.2
+	done
+	NET_A=(-netdev socket,id=n0,connect=127.0.0.1:$port
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:78:6c:01)
+fi
 xt_log "booting Xen under QEMU (cpu $CPU, $MEM, $SMP cpus; limit $TIMEOUT s); serial log: $SERIAL"
 t_boot=$(xt_now)
-# QEMU writes its snapshot=on overlay (the root disk's changes) to TMPDIR
-TMPDIR=$RUN timeout "$TIMEOUT" qemu-system-x86_64 \
-	-accel tcg,thread=multi -machine pc -cpu "$CPU" -m "$MEM" -smp "$SMP" \
-	-display none -monitor none -serial stdio -no-reboot -net none \
-	-kernel "$K/boot/xen" -append "$XEN_CMDLINE" \
-	-initrd "$K/boot/vmlinuz $DOM0_CMDLINE,$I/dom0-initrd.cpio" \
-	-drive file="$I/rootfs.img",if=virtio,format=raw,snapshot=on \
-	-drive file="$RUN/work.img",if=virtio,format=raw \
-	${XEN_TEST_QEMU_EXTRA:-} \
-	< /dev/null 2>&1 |
-	perl -MTime::HiRes=time -ne '
-		BEGIN { $| = 1; $t0 = time }
-		s/\r//g;
-		my $l = sprintf("[%8.2f] %s", time - $t0, $_);
-		print $l;
-		print STDERR $l if /XLT:/;' > "$SERIAL"
-QEMU_RC=${PIPESTATUS[0]}
+boot_host "" "$RUN/work.img" "$SERIAL" -pidfile "$RUN/qemu-a.pid" "${NET_A[@]}"
+QEMU_RC=$?
+if [ $TWO_HOSTS = 1 ]; then
+	# A told B to finish at its end: B collects its logs and powers off
+	end=$(( $(date +%s) + 120 ))
+	while kill -0 "$BOOT_B" 2>/dev/null && [ "$(date +%s)" -lt $end ]; do sleep 1; done
+	kill -0 "$BOOT_B" 2>/dev/null && { xt_log "host B still running: stopped"; kill "$(cat "$RUN/qemu-b.pid")"; }
+	wait "$BOOT_B"
+	QEMU_RC_B=$?
+fi
 t_end=$(xt_now)
 timing qemu-run "$(xt_dt "$t_boot" "$t_end")"
 ready=$(awk '/XLT: READY/ { sub(/^\[ */, ""); sub(/\].*/, ""); print; exit }' "$SERIAL")
 [ -n "$ready" ] && timing boot-to-ready "$ready"
+if [ $TWO_HOSTS = 1 ]; then
+	ready=$(awk '/XLT: READY/ { sub(/^\[ */, ""); sub(/\].*/, ""); print; exit }' "$SERIAL_B")
+	[ -n "$ready" ] && timing boot-to-ready-b "$ready"
+fi
 
 # --- 5. results ---------------------------------------------------------------
 debugfs -R "rdump /results $OUT" "$RUN/work.img" > /dev/null 2>&1 ||
 	xt_log "could not read the results from the work disk"
+if [ $TWO_HOSTS = 1 ]; then
+	# host B's part of each scenario goes to results/NN-name/peer/, its
+	# dom0 logs to results/dom0-b/
+	mkdir -p "$RUN/b"
+	debugfs -R "rdump /results $RUN/b" "$RUN/work-b.img" > /dev/null 2>&1 ||
+		xt_log "could not read the results from host B's work disk"
+	for d in "$RUN"/b/results/*/; do
+		[ -d "$d" ] || continue
+		n=$(basename "$d")
+		if [ "$n" = dom0 ]; then mv "$d" "$OUT/results/dom0-b"
+		else mkdir -p "$OUT/results/$n" && mv "$d" "$OUT/results/$n/peer"; fi
+	done
+fi
 
 # backtraces of daemon cores, against the binaries of the build under test
 for f in "$OUT"/results/*/core.*; do
@@ -213,8 +305,24 @@ report() {
 		cat "$d/diag.txt"
 	fi
 	echo "--- serial console during $n (last 60 lines) ---"
-	awk -v n="$n" 'index($0, "XLT: >>> " n " ") { on = 1 } on { print } index($0, "XLT: <<< " n " ") { on = 0 }' \
-		"$SERIAL" | tail -n 60
+	serial_during "$n" "$SERIAL" | tail -n 60
+	[ -d "$d/peer" ] || return 0
+	echo "--- host B: ---"
+	grep -hE '^(FAIL|NOTE)' "$d/peer/result.txt" 2>/dev/null
+	f=$d/peer/xenlightd.log
+	if [ -s "$f" ]; then
+		echo "--- host B's xenlightd log ($f: last $LOG_LINES lines) ---"
+		tail -n "$LOG_LINES" "$f"
+	fi
+	if [ -s "$d/peer/diag.txt" ]; then
+		echo "--- host B's state after the failure ($d/peer/diag.txt) ---"
+		cat "$d/peer/diag.txt"
+	fi
+	echo "--- host B's serial console during $n (last 40 lines) ---"
+	serial_during "$n" "$SERIAL_B" | tail -n 40
+}
+serial_during() {
+	awk -v n="$1" 'index($0, "XLT: >>> " n " ") { on = 1 } on { print } index($0, "XLT: <<< " n " ") { on = 0 }' "$2"
 }
 {
 	echo "xen-test summary ($(date -u +%FT%TZ))"
@@ -262,6 +370,14 @@ if [ "$QEMU_RC" != 0 ] || ! grep -q 'XLT: DONE' "$SERIAL"; then
 	echo "QEMU exit status $QEMU_RC (124: killed at the limit of $TIMEOUT s); READY at ${ready:-never} s"
 	echo "--- serial console (last 80 lines of $SERIAL) ---"
 	tail -n 80 "$SERIAL"
+fi
+if [ $TWO_HOSTS = 1 ] && { [ "$QEMU_RC_B" != 0 ] || ! grep -q 'XLT: DONE' "$SERIAL_B"; }; then
+	ok=0
+	echo
+	echo "==================== host B's QEMU did not finish cleanly ===================="
+	echo "QEMU exit status $QEMU_RC_B (124: killed at the limit of $TIMEOUT s)"
+	echo "--- serial console (last 80 lines of $SERIAL_B) ---"
+	tail -n 80 "$SERIAL_B"
 fi
 echo
 cat "$OUT/summary.txt"

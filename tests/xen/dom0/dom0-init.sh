@@ -20,6 +20,9 @@ dt() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.1f", e - s }'; }
 say() { echo "XLT: $* (dom0 uptime $(up))"; }
 
 finish() {
+	# a two-host run: host B waits for host A's word to end (see below)
+	[ "${XLT_ROLE:-}" != peer ] && [ -n "${XLT_PEER_ADDR:-}" ] &&
+		XLT_PEER_TIMEOUT=20 xlt-peer "touch /run/xlt/finish" > /dev/null 2>&1
 	say "collecting logs"
 	mkdir -p $RES/dom0/console
 	cp /var/log/xen/console/*.log $RES/dom0/console/ 2>/dev/null
@@ -111,6 +114,20 @@ fi
 export XLT_HAVE_DAEMON
 say "xenlightd installed: $XLT_HAVE_DAEMON"
 
+# A two-host run (tests/xen/run.sh boots host A and host B): the dom0s talk
+# over QEMU's socket network, addresses from run.sh (XLT_NET_ADDR, the other
+# one XLT_PEER_ADDR).
+if [ -n "${XLT_NET_ADDR:-}" ]; then
+	modprobe virtio_net || say "modprobe virtio_net failed"
+	end=$(( $(date +%s) + 20 ))
+	until ip link show eth0 > /dev/null 2>&1 || [ "$(date +%s)" -ge $end ]; do sleep 0.2; done
+	ip link set eth0 up && ip addr add "$XLT_NET_ADDR/24" dev eth0 ||
+		say "network: cannot set up eth0"
+	ip addr > $RES/dom0/ip-addr.txt 2>&1
+	say "network: eth0 $XLT_NET_ADDR, the other host $XLT_PEER_ADDR"
+fi
+export XLT_PEER_ADDR
+
 # ---------------------------------------------------------------------------
 # Between scenarios: stop a daemon left running, destroy every domU, drop
 # temporary files, so that each scenario starts from a clean host.
@@ -130,6 +147,9 @@ reset_host() {
 		rm -f /run/xlt/daemon.pid
 	fi
 	for pid in $(pidof xenlightd xlctl 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+	# process groups a two-host scenario started on host B (lib.sh: on_b_bg)
+	for pid in $(cat /run/xlt/bg-pgids 2>/dev/null); do kill -KILL -- "-$pid" 2>/dev/null; done
+	rm -f /run/xlt/bg-pgids
 	for n in $(xl list 2>/dev/null | awk 'NR > 2 { print $1 }'); do
 		echo "NOTE domain $n left behind: destroyed" >> "$d/result.txt"
 		timeout 60 xl destroy "$n" >/dev/null 2>&1
@@ -161,22 +181,51 @@ selected() {
 	return 1
 }
 
+# Host B of a two-host run runs no scenario: it serves host A's requests
+# (xlt-peer: a shell command, its output and status) until A says finish.
+export -f up say reset_host diagnose
+if [ "${XLT_ROLE:-}" = peer ]; then
+	xlt-tcp serve 7000 xlt-peer-exec > $RES/dom0/peer-server.log 2>&1 < /dev/null &
+	peer_server=$!
+	say "PEER READY: serving host $XLT_PEER_ADDR"
+	until [ -e /run/xlt/finish ]; do sleep 1; done
+	kill $peer_server
+	finish
+fi
+
+# peer_call CMD: xlt-peer for the runner; false if host B does not answer
+peer_call() { XLT_PEER_TIMEOUT=60 xlt-peer "$1" >> $RES/dom0/peer-calls.txt 2>&1; }
+# has_header FILE TEXT: TEXT is a line of FILE's top comment
+has_header() { head -5 "$1" | grep -q "^# $2"; }
+
 for s in $W/scenarios/[0-9][0-9]-*.sh; do
 	[ -e "$s" ] || continue
 	n=$(basename "$s" .sh)
 	selected "$n" || continue
 	d=$RES/$n
 	mkdir -p "$d"
+	limit=$XLT_SCENARIO_TIMEOUT
+	# a scenario's own limit ("# timeout: SECONDS"), if longer
+	t=$(head -5 "$s" | sed -n 's/^# timeout: \([0-9]*\)$/\1/p')
+	[ -n "$t" ] && [ "$t" -gt "$limit" ] && limit=$t
+	two_hosts=0
+	if has_header "$s" "hosts: 2" && [ -n "${XLT_PEER_ADDR:-}" ]; then
+		two_hosts=1
+		# host B boots beside us: wait for it (not part of the scenario's time)
+		end=$(( $(date +%s) + ${XLT_PEER_WAIT:-900} ))
+		until peer_call true || [ "$(date +%s)" -ge $end ]; do sleep 2; done
+		peer_call "mkdir -p $d; say '>>> $n' > /dev/console" || say "host B does not answer"
+	fi
 	# the hypervisor's messages of each scenario apart (see diagnose)
 	xl dmesg -c >> $RES/dom0/xl-dmesg.txt 2>&1
 	say ">>> $n"
 	t0=$(now)
-	XLT_NAME=$n XLT_RES=$d timeout -k 15 "$XLT_SCENARIO_TIMEOUT" \
+	XLT_NAME=$n XLT_RES=$d timeout -k 15 "$limit" \
 		bash "$s" > "$d/output.log" 2>&1 < /dev/null
 	rc=$?
 	t1=$(now)
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
-		echo "FAIL timeout: scenario killed after ${XLT_SCENARIO_TIMEOUT} s" >> "$d/result.txt"
+		echo "FAIL timeout: scenario killed after $limit s" >> "$d/result.txt"
 	elif [ $rc != 0 ] && ! grep -q '^FAIL' "$d/result.txt" 2>/dev/null; then
 		echo "FAIL exit: scenario script exited with status $rc" >> "$d/result.txt"
 	fi
@@ -192,7 +241,9 @@ for s in $W/scenarios/[0-9][0-9]-*.sh; do
 	fi
 	echo "TIME scenario $(dt "$t0" "$t1")" >> "$d/result.txt"
 	[ $st = FAIL ] && diagnose "$d"
+	[ $st = FAIL ] && [ $two_hosts = 1 ] && peer_call "diagnose $d"
 	reset_host "$d"
+	[ $two_hosts = 1 ] && peer_call "reset_host $d; say '<<< $n' > /dev/console"
 	mv $RES/cores/core.* "$d/" 2>/dev/null
 	sync
 	say "<<< $n $st $(dt "$t0" "$t1") s"

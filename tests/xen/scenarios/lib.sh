@@ -329,3 +329,105 @@ finish() {
 	[ -n "${DAEMON_STARTED:-}" ] && daemon_stop
 	pass "scenario $XLT_NAME"
 }
+
+# ---------------------------------------------------------------------------
+# Two-host scenarios ("# hosts: 2" among their first lines) run on host A;
+# run.sh boots host B beside it, and B runs the shell commands A sends
+# (dom0/xlt-peer).  The dom0s are $XLT_NET_ADDR (us) and $XLT_PEER_ADDR (B).
+
+# need_peer: host B answers, or the scenario is skipped (no second host)
+need_peer() {
+	[ -n "${XLT_PEER_ADDR:-}" ] ||
+		skip "no second host in this run (run.sh boots one for '# hosts: 2' scenarios)"
+	xlt-peer true > /dev/null || fail "host B ($XLT_PEER_ADDR) does not answer"
+}
+# on_b CMD: run the shell command CMD on host B with this library loaded
+# (its STEP/PASS/FAIL lines, daemon log and console copies go to B's results
+# of this scenario, results/NN-name/peer/ on the host); its output on stdout
+on_b() {
+	xlt-peer "XLT_NAME=$XLT_NAME XLT_RES=$XLT_RES XLT_DAEMON_ARGS='${B_DAEMON_ARGS:-}'
+		GUESTS='$GUESTS'; . $XLT_LIB/lib.sh; $*"
+}
+# on_b_bg LABEL CMD: CMD in the background on host B, in a process group of
+# its own that the runner kills after the scenario; output in B's LABEL.log
+on_b_bg() {
+	on_b "setsid $2 > $XLT_RES/$1.log 2>&1 < /dev/null & echo \$! >> /run/xlt/bg-pgids" ||
+		fail "cannot start '$2' on host B"
+}
+XLT_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# A guest's console on both hosts, whatever its name there (a migrating
+# guest is NAME--incoming on the receiving side, and xenconsoled names its
+# log after the name it first saw).
+console_ab() { { cat "$CONS/guest-$1"*.log; on_b "cat $CONS/guest-$1*.log"; } 2>/dev/null; }
+# the highest tick counter printed on either host (it restarts on a boot)
+max_tick_ab() { console_ab "$1" | awk '$1 == "GUEST-TICK" && $2 > m { m = $2 } END { print m + 0 }'; }
+up_count_ab() { console_ab "$1" | grep -c GUEST-UP; }
+# present NAME: a domain NAME, or NAME--incoming / NAME--migratedaway (xl's
+# names during a migration), exists here
+present() { xl list 2>/dev/null | awk -v n="$1" 'NR > 1 && ($1 == n || index($1, n "--") == 1) { f = 1 } END { exit !f }'; }
+# where_is NAME: "A", "B", "AB" (on both!) or "" (on neither)
+where_is() {
+	local w=""
+	present "$1" && w=A
+	on_b "present $1" > /dev/null && w=${w}B
+	echo "$w"
+}
+# tick_count_here NAME: GUEST-TICK lines in all of NAME's console logs here
+tick_count_here() { cat "$CONS/guest-$1"*.log 2>/dev/null | grep -c GUEST-TICK; }
+ticked_here_since() { [ "$(tick_count_here "$1")" -gt "$2" ]; }
+# assert_running_here NAME [SECONDS]: NAME exists on this host, is neither
+# paused nor shut down, and prints a new tick (by any of its console logs)
+assert_running_here() {
+	local c0
+	exists "$1" || fail "guest $1 is not on this host ($(xl list 2>&1 | awk 'NR > 1 { printf "%s ", $1 }'))"
+	case $(xl_state "$1") in
+	*p*|*s*|*c*|*d*) fail "guest $1 is not running here: xl state '$(xl_state "$1")'" ;;
+	esac
+	c0=$(tick_count_here "$1")
+	wait_until "${2:-300}" ticked_here_since "$1" "$c0" ||
+		fail "guest $1 does not tick here (no new GUEST-TICK in ${2:-300} s)"
+}
+# assert_moved NAME HOST UPS TICK: after a migration the guest is on HOST
+# (A or B) only, running there, and resumed: no new GUEST-UP on either
+# host, its tick counter past TICK
+assert_moved() {
+	local w t
+	w=$(where_is "$1")
+	[ "$w" = "$2" ] || fail "guest $1 should be on host $2 only, it is on '${w:-neither}'"
+	if [ "$2" = A ]; then assert_running_here "$1"
+	else on_b "assert_running_here $1" || fail "on host B: $(brief "$OUT")"; fi
+	[ "$(up_count_ab "$1")" = "$3" ] ||
+		fail "guest $1 booted again ($(up_count_ab "$1") GUEST-UP lines on the two hosts, expected $3)"
+	t=$(max_tick_ab "$1")
+	[ "$t" -gt "$4" ] || fail "guest $1 tick counter did not go on (highest $t, was $4)"
+}
+mean() { awk '{ t = 0; for (i = 1; i <= NF; i++) t += $i; printf "%.2f", NF ? t / NF : 0 }' <<< "$1"; }
+
+# migration_guest_type NAME: the guest type the migration scenarios use
+# (XLT_MIGRATION_TYPE, default pvh: Debian's Xen cannot live-migrate a PV
+# guest, see README "Two hosts"), in $MIGRATION_TYPE
+migration_guest_type() {
+	MIGRATION_TYPE=${XLT_MIGRATION_TYPE:-pvh}
+	sed -i "s/^type = .*/type = \"$MIGRATION_TYPE\"/" "$TMPD/$1.cfg"
+}
+
+# daemon_migrate_to SOCK ADDR DOMAIN [detach]: migrate DOMAIN from this
+# host's daemon to the daemon behind SOCK (the other host's, relayed), whose
+# --migrate-listen is on ADDR: `xlctl migrate --dest-socket` if this xlctl
+# has it, else the protocol itself (migration-prepare there, domain-migrate
+# here, through `xlctl raw`).  Prints the reply's return object (the job's
+# result, or {"job":N} with detach); false on an error reply.
+daemon_migrate_to() {
+	local sock=$1 addr=$2 dom=$3 detach=${4:-} out prep args
+	if xlctl migrate --help 2>&1 | grep -q -- --dest-socket; then
+		out=$(xlctl --json migrate ${detach:+--detach} --dest-socket "$sock" "$dom" "$addr" 2>&1) ||
+			{ echo "$out"; return 1; }
+	else
+		prep=$(command xlctl -c "$sock" raw '{"execute":"migration-prepare"}' 2>&1)
+		args=$(jq -ec --arg d "$dom" '.return | {domain: $d, host, port, token}' <<< "$prep" 2>/dev/null) ||
+			{ echo "migration-prepare: $prep"; return 1; }
+		out=$(xlctl raw "{\"execute\":\"domain-migrate\",\"arguments\":$args,\"detach\":${detach:+true}${detach:-false}}" 2>&1)
+	fi
+	jq -ec 'select(has("error") | not) | .return // .' <<< "$out" 2>/dev/null || { echo "$out"; return 1; }
+}
