@@ -217,9 +217,11 @@ static void keys_add(struct key_stack *k, const unsigned char *start,
 		k->refs_cap = k->refs_cap != 0 ? 2 * k->refs_cap : 16;
 		k->refs = xrealloc(k->refs, k->refs_cap * sizeof *k->refs);
 	}
-	if (k->cap - k->used < need) {
-		k->cap = k->used + need > 2 * k->cap ? k->used + need + 256 :
-		    2 * k->cap;
+	/* never NULL, even for empty keys: memcmp wants a pointer */
+	if (k->cap - k->used < need || k->bytes == NULL) {
+		k->cap = k->cap != 0 ? 2 * k->cap : 256;
+		if (k->cap - k->used < need)
+			k->cap = k->used + need + 256;
 		k->bytes = xrealloc(k->bytes, k->cap);
 	}
 	ref = &k->refs[k->n++];
@@ -263,11 +265,12 @@ static int key_compare(const void *a, const void *b, void *arg)
 /* The object open at depth closes: false if a key of it came twice. */
 static bool keys_close(struct key_stack *k, int depth)
 {
-	struct key_ref *first = k->refs + k->first_ref[depth];
 	size_t count = k->n - k->first_ref[depth];
 	bool unique = true;
 
 	if (count > 1) {
+		struct key_ref *first = k->refs + k->first_ref[depth];
+
 		qsort_r(first, count, sizeof *first, key_compare, k->bytes);
 		for (size_t i = 1; i < count && unique; i++)
 			unique = key_compare(&first[i - 1], &first[i],
