@@ -86,7 +86,7 @@ tests/fuzz/fuzz-migrate-wire: $(MIGRATE_FUZZ_SRC)
 fuzz-migrate: tests/fuzz/fuzz-migrate-wire
 fuzz-run-migrate: fuzz-migrate
 	@$(MKDIR_P) tests/fuzz/corpus/migrate-wire
-	tests/fuzz/fuzz-migrate-wire -max_total_time=$(FUZZ_SECONDS) \
+	$(FUZZ_RUN) migrate-wire tests/fuzz/fuzz-migrate-wire -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 tests/fuzz/corpus/migrate-wire \
 	    $(top_srcdir)/tests/fuzz/seeds/migrate-wire
 .PHONY: fuzz-migrate fuzz-run-migrate
