@@ -352,7 +352,9 @@ struct err *xlc_cpuid(struct xlc *p, const struct xlc_key *k)
 	return e;
 }
 
-/* libxlutil parses it. */
+/* libxlutil parses it.  Its 4.17 parser refuses every valid "policy="
+ * (it inverts libxl's return code; xl then ignores the whole key): that
+ * refusal is passed on, with a hint. */
 struct err *xlc_rdm(struct xlc *p, const struct xlc_key *k)
 {
 	libxl_domain_build_info *b = &p->d->b_info;
@@ -366,7 +368,9 @@ struct err *xlc_rdm(struct xlc *p, const struct xlc_key *k)
 	libxl_rdm_reserve_init(&rdm);
 	if (xlu_rdm_parse(p->xlu.cfg, &rdm, s) != 0) {
 		xlc_take_report(&p->xlu, why, sizeof why, "bad rdm spec");
-		return xlc_bad_value(p, k->name, "%s", why);
+		return xlc_bad_value(p, k->name, "%s%s", why,
+		    strstr(s, "policy=") != NULL ? " (libxlutil 4.17 refuses "
+		    "every policy=; set rdm_policy per pci device)" : "");
 	}
 	b->u.hvm.rdm.strategy = rdm.strategy;
 	b->u.hvm.rdm.policy = rdm.policy;

@@ -11,7 +11,7 @@ tests_func_libharness_la_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(JSONC_CFLAG
 FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-lifecycle tests/func/test-events tests/func/test-save \
 	tests/func/test-recovery tests/func/test-build tests/func/test-upgrade \
-	tests/func/test-limits tests/func/test-systemd
+	tests/func/test-limits tests/func/test-systemd tests/func/test-xl-corpus
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
@@ -71,3 +71,17 @@ check-valgrind: $(FUNC_TESTS)
 		./$$t --jobs 2 || exit 1; \
 	done
 .PHONY: check-valgrind
+
+# The xl config corpus: ours (tests/xl-configs/*.cfg) and Debian's
+# xlexample.* files, fetched at build time (not kept in the tree).
+tests_func_test_xl_corpus_SOURCES = tests/func/test-xl-corpus.c
+tests_func_test_xl_corpus_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_xl_corpus_LDADD = $(FUNC_LDADD)
+if HAVE_CRITERION
+check_DATA = tests/xl-configs/debian/.stamp
+endif
+tests/xl-configs/debian/.stamp: $(top_srcdir)/tests/xl-configs/fetch-debian-examples.sh
+	$(SHELL) $(top_srcdir)/tests/xl-configs/fetch-debian-examples.sh tests/xl-configs/debian
+	touch $@
+CLEANFILES += tests/xl-configs/debian/.stamp
+EXTRA_DIST += tests/xl-configs

@@ -725,8 +725,8 @@ Test(xl_config, keys_are_found_past_strings_and_lists)
 	    "unsupported key 'usbx' in xl_config line 5", NULL);
 	teardown();
 	setup();
-	expect_invalid("name = 'x'\nvfb = [ 'vnc=1' ]\n",
-	    "unsupported key 'vfb' in xl_config line 2", NULL);
+	expect_invalid("name = 'x'\nvncviewer = 1\n",
+	    "unsupported key 'vncviewer' in xl_config line 2", "no viewer");
 }
 
 Test(xl_config, syntax_errors)
