@@ -199,8 +199,11 @@ struct err *xlc_pcis(struct xlc *p, const struct xlc_key *k)
 		pci->power_mgmt = power_mgmt;
 		pci->permissive = permissive;
 		pci->seize = seize;
-		if (d->c_info.type == LIBXL_DOMAIN_TYPE_HVM)
-			pci->rdm_policy = d->b_info.u.hvm.rdm.policy;
+		/* xl reads the HVM field whatever the type; for pv that is
+		 * the zeroed tail of the union: strict. */
+		pci->rdm_policy = d->c_info.type == LIBXL_DOMAIN_TYPE_HVM ?
+		    d->b_info.u.hvm.rdm.policy :
+		    LIBXL_RDM_RESERVE_POLICY_STRICT;
 		if (xlu_pci_parse_spec_string(p->xlu.cfg, pci, spec) != 0) {
 			xlc_take_report(&p->xlu, why, sizeof why,
 			    "bad pci spec");

@@ -26,3 +26,10 @@ uninstall-xenlightd-conf:
 		rmdir '$(DESTDIR)$(xenlightd_confdir)' 2>/dev/null || :; \
 	fi
 .PHONY: install-xenlightd-conf uninstall-xenlightd-conf
+
+# The xl config corpus, installed as examples (every supported key for PV,
+# PVH and HVM; doc/xl-config.md); tests/xen scenario 10 reads it in dom0.
+xlconfigexamplesdir = $(docdir)/examples/xl-configs
+dist_xlconfigexamples_DATA = tests/xl-configs/pv-all.cfg \
+	tests/xl-configs/pv-vnc.cfg tests/xl-configs/pvh-all.cfg \
+	tests/xl-configs/hvm-all.cfg tests/xl-configs/hvm-legacy.cfg
