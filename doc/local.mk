@@ -1,5 +1,6 @@
 # doc/: the protocol reference, the simulator, the operator's guide, man pages
-dist_doc_DATA += doc/protocol.md doc/simulator.md doc/operations.md
+dist_doc_DATA += doc/protocol.md doc/simulator.md doc/operations.md \
+	doc/xl-config.md
 dist_man_MANS += doc/xenlightd.8
 
 # The example configuration, every option commented out at its default.
