@@ -104,3 +104,41 @@ Test(xl_corpus, debian_examples_parse_and_round_trip)
 	    "(tests/xl-configs/fetch-debian-examples.sh)", dir);
 	dut_stop(d);
 }
+
+/* An HVM guest's lifecycle on the simulator (tests/xen scenario 11 does
+ * it on real Xen when the cpu offers HVM). */
+Test(xl_corpus, hvm_lifecycle, .timeout = 120)
+{
+	struct dut *d = dut_start(NULL);
+	struct xlctl *c = dut_connect(d);
+	json_object *args = json_object_new_object(), *ret, *info;
+	struct xlctl_error err = { 0 };
+
+	json_object_object_add(args, "xl_config", json_object_new_string(
+	    "name = 'win'\ntype = 'hvm'\nmemory = 64\nvcpus = 2\n"
+	    "viridian = 1\nvga = 'stdvga'\nusb = 1\nusbdevice = 'tablet'\n"
+	    "xen_platform_pci = 1\nacpi = 1\nserial = 'pty'\n"));
+	ret = xlctl_call(c, "domain-create", args, NULL, 60000, &err);
+	cr_assert_not_null(ret, "domain-create: %s", err.desc);
+	json_object_put(args);
+	cr_assert_str_eq(json_str(ret, "type"), "hvm");
+	json_object_put(ret);
+	info = call_ok(c, "domain-info", "{\"domain\":\"win\"}");
+	cr_assert_str_neq(json_str(info, "state"), "shutoff");
+	json_object_put(info);
+
+	json_object_put(call_ok(c, "domain-save", "{\"domain\":\"win\","
+	    "\"file\":\"%s/win.save\"}", d->dir));
+	call_fails(c, "DomainNotFound", "domain-pause",
+	    "{\"domain\":\"win\"}");
+	json_object_put(call_ok(c, "domain-restore", "{\"file\":"
+	    "\"%s/win.save\"}", d->dir));
+	info = call_ok(c, "domain-config", "{\"domain\":\"win\"}");
+	cr_assert_str_eq(json_str(json_get(info, "c_info"), "type"), "hvm");
+	json_object_put(info);
+	json_object_put(call_ok(c, "domain-destroy", "{\"domain\":\"win\"}"));
+	info = sim_info(d);
+	cr_assert_null(sim_domain(info, "win"), "the simulator still has it");
+	json_object_put(info);
+	dut_stop(d);
+}
