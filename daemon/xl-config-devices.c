@@ -6,6 +6,7 @@
  * numbered as xl numbers them. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -172,6 +173,27 @@ static struct err *pci_default(struct xlc *p, const char *key, bool *out)
 	return e;
 }
 
+/* libxlutil 4.17's parse_bdf reads an unset %n (and crashes) when "bus:dev"
+ * or "dom:bus:dev" is not followed by '.': such a BDF never reaches it. */
+static bool bdf_safe(const char *s)
+{
+	int colons = 0;
+
+	while (isxdigit((unsigned char)*s) || *s == ':')
+		colons += *s++ == ':';
+	return (colons != 1 && colons != 2) || *s == '.';
+}
+
+bool xlc_pci_spec_safe(const char *spec)
+{
+	if (!bdf_safe(spec))
+		return false;
+	for (const char *p = spec; (p = strstr(p, "bdf=")) != NULL; p += 4)
+		if ((p == spec || p[-1] == ',') && !bdf_safe(p + 4))
+			return false;
+	return true;
+}
+
 struct err *xlc_pcis(struct xlc *p, const struct xlc_key *k)
 {
 	libxl_domain_config *d = p->d;
@@ -204,6 +226,10 @@ struct err *xlc_pcis(struct xlc *p, const struct xlc_key *k)
 		pci->rdm_policy = d->c_info.type == LIBXL_DOMAIN_TYPE_HVM ?
 		    d->b_info.u.hvm.rdm.policy :
 		    LIBXL_RDM_RESERVE_POLICY_STRICT;
+		if (!xlc_pci_spec_safe(spec))
+			return xlc_bad_value(p, k->name, "entry %d: '%.*s' is "
+			    "not [[domain:]bus:]dev.func", i + 1,
+			    XLC_QUOTE(spec));
 		if (xlu_pci_parse_spec_string(p->xlu.cfg, pci, spec) != 0) {
 			xlc_take_report(&p->xlu, why, sizeof why,
 			    "bad pci spec");

@@ -1138,3 +1138,22 @@ Test(xl_config, refused_keys_say_why)
 	expect_invalid("name = 'r'\ntype = 'pvh'\npae = 1\n", "'pae'",
 	    "only valid for type hvm");
 }
+
+/* libxlutil 4.17 reads an unset %n for these (found by fuzz-xl-config). */
+Test(xl_config, pci_specs_libxlutil_would_crash_on)
+{
+	expect_invalid("name = 'p'\npci = ['0000:0y=cx=x']\n", "'pci'",
+	    "dev.func");
+	teardown();
+	setup();
+	expect_invalid("name = 'p'\npci = ['1:2:3']\n", "'pci'", "dev.func");
+	teardown();
+	setup();
+	expect_invalid("name = 'p'\npci = ['name=a,bdf=0:1']\n", "'pci'",
+	    "dev.func");
+	teardown();
+	setup();
+	expect_ok("name = 'p'\npci = ['bdf=0:1.2,seize=1']\n");
+	cr_assert_eq(cfg.pcidevs[0].dev, 1);
+	cr_assert_eq(cfg.pcidevs[0].func, 2);
+}
