@@ -270,8 +270,9 @@ static struct err *p9_entry(struct xlc *p, const char *key, int i,
 	libxl_device_p9 *p9;
 	struct err *e;
 
+	/* No devid: xl initialises each p9 device twice, the second time
+	 * after numbering it. */
 	p9 = XLC_APPEND(d->p9s, d->num_p9s, libxl_device_p9_init);
-	p9->devid = i;
 	if ((e = xlc_spec_options(p, key, i, spec, p9, p9_option)) != NULL)
 		return e;
 	if (p9->path == NULL || p9->security_model == NULL || p9->tag == NULL)

@@ -133,7 +133,8 @@ struct err *xlc_hvm_firmware(struct xlc *p, const struct xlc_key *k)
 	return NULL;
 }
 
-/* vga by name, else the old stdvga boolean (false: cirrus). */
+/* Always (hvm): vga by name, else the old stdvga boolean (false:
+ * cirrus). */
 struct err *xlc_vga(struct xlc *p, const struct xlc_key *k)
 {
 	libxl_vga_interface_info *vga = &p->d->b_info.u.hvm.vga;
@@ -150,6 +151,8 @@ struct err *xlc_vga(struct xlc *p, const struct xlc_key *k)
 	struct err *e;
 	long l;
 
+	if (p->d->c_info.type != LIBXL_DOMAIN_TYPE_HVM)
+		return NULL;
 	if (xlc_has(p, k->name)) {
 		if ((e = xlc_string(p, k->name, &s)) != NULL)
 			return e;
@@ -461,6 +464,7 @@ struct err *xlc_vnc_sdl(struct xlc *p, const struct xlc_key *k)
 	}
 	d->vfbs = xcalloc(1, sizeof *d->vfbs);
 	libxl_device_vfb_init(&d->vfbs[0]);
+	d->vfbs[0].devid = 0;
 	d->num_vfbs = 1;
 	d->vkbs = xrealloc(d->vkbs, (size_t)(d->num_vkbs + 1) *
 	    sizeof *d->vkbs);

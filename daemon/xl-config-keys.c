@@ -536,7 +536,7 @@ const struct xlc_key xlc_keys[] = {
 	CUSTOM("xauthority", PV | HVM, read_elsewhere),
 	CUSTOM("keymap", PV | HVM, read_elsewhere),
 	BOOL("dm_restrict", ALL, b_info.dm_restrict),
-	CUSTOM("vga", HVM, xlc_vga),
+	ALWAYS("vga", HVM, xlc_vga),
 	CUSTOM("stdvga", HVM, read_elsewhere),
 	ENUM("hdtype", HVM, b_info.u.hvm.hdtype, libxl_hdtype_string_table,
 	    0, 0),

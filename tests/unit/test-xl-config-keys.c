@@ -91,6 +91,22 @@ Test(xl_config_keys, devices_beyond_disk_and_vif)
 	cr_assert_eq(cfg.b_info.iomem[0].gfn, 0xf0000);
 }
 
+Test(xl_config_keys, legacy_forms)
+{
+	expect_ok("name = 'l'\nbuilder = 'hvm'\nstdvga = 0\ntsc_mode = 2\n"
+	    "gfx_passthru = 'igd'\nserial = ['pty', 'null']\n"
+	    "bootloader_args = '-q  --x'\n");
+	cr_assert_eq(cfg.b_info.u.hvm.vga.kind,
+	    LIBXL_VGA_INTERFACE_TYPE_CIRRUS);
+	cr_assert_eq(cfg.b_info.tsc_mode, LIBXL_TSC_MODE_NATIVE);
+	cr_assert(libxl_defbool_val(cfg.b_info.u.hvm.gfx_passthru));
+	cr_assert_eq(cfg.b_info.u.hvm.gfx_passthru_kind,
+	    LIBXL_GFX_PASSTHRU_KIND_IGD);
+	cr_assert_str_eq(cfg.b_info.u.hvm.serial_list[1], "null");
+	cr_assert_str_eq(cfg.b_info.bootloader_args[1], "--x");
+	cr_assert_null(cfg.b_info.bootloader_args[2]);
+}
+
 Test(xl_config_keys, refused_keys_say_why)
 {
 	expect_invalid("name = 'r'\nvnuma = []\n", "unsupported key 'vnuma'",

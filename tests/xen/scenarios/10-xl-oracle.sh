@@ -26,6 +26,8 @@ for f in "$corpus"/*.cfg /etc/xen/xlexample.*; do
 	step "oracle $b"
 	random=false
 	grep -q '^[[:space:]]*uuid[[:space:]]*=' "$f" || random=true
+	rdm=false
+	grep -q '^[[:space:]]*rdm[[:space:]]*=' "$f" && rdm=true
 	if ! xl -N create "$f" > "$TMPD/$b.xl.json" 2> "$TMPD/$b.xl.err"; then
 		soft_fail "xl -N create $b: $(brief "$(cat "$TMPD/$b.xl.err")")"
 		failed=$((failed + 1))
@@ -42,7 +44,8 @@ for f in "$corpus"/*.cfg /etc/xen/xlexample.*; do
 	xlctl undefine "$name" > /dev/null 2>&1 ||
 		soft_fail "xlctl undefine $name"
 	for side in xl daemon; do
-		jq -S --argjson random_uuid "$random" -f "$NORMALISE" \
+		jq -S --argjson random_uuid "$random" --argjson has_rdm "$rdm" \
+			-f "$NORMALISE" \
 			"$TMPD/$b.$side.json" > "$XLT_RES/$b.$side.json" ||
 			fail "jq cannot read $b.$side.json"
 	done
