@@ -84,4 +84,5 @@ tests/xl-configs/debian/.stamp: $(top_srcdir)/tests/xl-configs/fetch-debian-exam
 	$(SHELL) $(top_srcdir)/tests/xl-configs/fetch-debian-examples.sh tests/xl-configs/debian
 	touch $@
 CLEANFILES += tests/xl-configs/debian/.stamp
-EXTRA_DIST += tests/xl-configs/fetch-debian-examples.sh
+EXTRA_DIST += tests/xl-configs/fetch-debian-examples.sh \
+	tests/xl-configs/oracle-sim.sh
