@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/xl-config.h"
 #include "daemon/xl-config-int.h"
 #include "proto/mem.h"
 
@@ -184,7 +185,7 @@ static bool bdf_safe(const char *s)
 	return (colons != 1 && colons != 2) || *s == '.';
 }
 
-bool xlc_pci_spec_safe(const char *spec)
+bool xl_config_pci_spec_safe(const char *spec)
 {
 	if (!bdf_safe(spec))
 		return false;
@@ -226,7 +227,7 @@ struct err *xlc_pcis(struct xlc *p, const struct xlc_key *k)
 		pci->rdm_policy = d->c_info.type == LIBXL_DOMAIN_TYPE_HVM ?
 		    d->b_info.u.hvm.rdm.policy :
 		    LIBXL_RDM_RESERVE_POLICY_STRICT;
-		if (!xlc_pci_spec_safe(spec))
+		if (!xl_config_pci_spec_safe(spec))
 			return xlc_bad_value(p, k->name, "entry %d: '%.*s' is "
 			    "not [[domain:]bus:]dev.func", i + 1,
 			    XLC_QUOTE(spec));

@@ -165,8 +165,6 @@ xlc_parse_fn xlc_disks, xlc_pcis, xlc_p9s, xlc_vtpms, xlc_vdispls,
     xlc_vkbs;
 bool xlc_disk_from_spec(struct xlc_xlu *x, const char *spec,
     libxl_device_disk *disk, char *why, size_t whylen);
-/* false if libxlutil 4.17 would crash on this PCI spec (or BDF). */
-bool xlc_pci_spec_safe(const char *spec);
 bool xlc_nic_from_spec(struct xlc *p, const char *spec,
     libxl_device_nic *nic, char *why, size_t whylen);
 

@@ -53,4 +53,9 @@ struct err *xl_config_parse(libxl_ctx *ctx, const char *text, size_t len,
 struct err *xl_config_parse_disk(const char *spec, libxl_device_disk *disk);
 struct err *xl_config_parse_nic(const char *spec, libxl_device_nic *nic);
 
+/* false if libxlutil 4.17 would crash on this PCI spec or BDF (its
+ * parse_bdf reads an unset %n when "bus:dev" has no ".func"): check
+ * before xlu_pci_parse_spec_string or xlu_pci_parse_bdf. */
+bool xl_config_pci_spec_safe(const char *spec);
+
 #endif
