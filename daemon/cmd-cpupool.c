@@ -116,19 +116,9 @@ static struct err *cpus_free(const libxl_bitmap *map)
 
 static struct err *cpus_parse(const char *text, libxl_bitmap *map)
 {
-	struct err *e;
-	bool any = false;
+	struct err *e = cpu_set_parse(daemon_ctx, text, map);
 
-	if (libxl_cpu_bitmap_alloc(daemon_ctx, map, 0) != 0)
-		return err_new(ERR_INTERNAL, "cannot allocate a cpu map");
-	if ((e = cpu_set_parse(text, host_cpus(), map)) != NULL)
-		return err_prefix(e, "argument 'cpus': ");
-	for (int cpu = 0; cpu < host_cpus() && !any; cpu++)
-		any = libxl_bitmap_test(map, cpu);
-	if (!any)
-		return err_new(ERR_INVALID_ARGUMENT, "argument 'cpus' selects "
-		    "no cpu");
-	return NULL;
+	return e != NULL ? err_prefix(e, "argument 'cpus': ") : NULL;
 }
 
 static json_object *pool_json(libxl_cpupoolinfo *pool,

@@ -371,15 +371,12 @@ const struct command cmd_domain_set_vcpus = {
 static struct err *pin_check(struct domain *d, int64_t vcpu,
     const char *cpus, libxl_bitmap *map)
 {
-	int max_cpus = libxl_get_max_cpus(daemon_ctx);
 	int vcpus = tune_max_vcpus(d);
 
 	if (vcpu >= vcpus)
 		return err_new(ERR_INVALID_ARGUMENT, "the domain has vcpus "
 		    "0-%d", vcpus - 1);
-	if (max_cpus <= 0 || libxl_cpu_bitmap_alloc(daemon_ctx, map, 0) != 0)
-		return err_new(ERR_HYPERVISOR, "cannot read the host's cpus");
-	return cpu_set_parse(cpus, max_cpus, map);
+	return cpu_set_parse(daemon_ctx, cpus, map);
 }
 
 static void pin_start(struct job *job)

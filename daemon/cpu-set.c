@@ -1,70 +1,125 @@
 #include "config.h"
 
-#include <ctype.h>
+#include "daemon/cpu-set.h"
+
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/cpu-set.h"
 #include "proto/mem.h"
 
-/* "0-3,5", "all", "all,^1": xl's syntax for a set of cpus. */
-struct err *cpu_set_parse(const char *text, int max_cpus, libxl_bitmap *map)
+/* "a" or "a-b" with b >= a, decimal digits only. */
+static bool parse_range(const char *s, unsigned long *a, unsigned long *b)
 {
-	char *copy = xstrdup(text), *item, *save = NULL;
-	struct err *e = NULL;
+	char *end;
 
-	libxl_bitmap_set_none(map);
-	for (item = strtok_r(copy, ",", &save); item != NULL && e == NULL;
-	    item = strtok_r(NULL, ",", &save)) {
-		bool exclude = (*item == '^');
-		char *p = item + exclude, *end;
-		long first, last;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		if (strcmp(p, "all") == 0) {
-			first = 0;
-			last = max_cpus - 1;
-		} else {
-			first = strtol(p, &end, 10);
-			if (end == p) {
-				e = err_new(ERR_INVALID_ARGUMENT, "bad cpu list "
-				    "'%s'", text);
-				break;
-			}
-			last = first;
-			if (*end == '-') {
-				p = end + 1;
-				last = strtol(p, &end, 10);
-				if (end == p)
-					e = err_new(ERR_INVALID_ARGUMENT, "bad cpu "
-					    "range in '%s'", text);
-			}
-			while (isspace((unsigned char)*end))
-				end++;
-			if (e == NULL && *end != '\0')
-				e = err_new(ERR_INVALID_ARGUMENT, "bad cpu list "
-				    "'%s'", text);
-			if (e == NULL && (first < 0 || last < first ||
-			    last >= max_cpus))
-				e = err_new(ERR_INVALID_ARGUMENT, "cpus %ld-%ld "
-				    "are outside the host's 0-%d", first, last,
-				    max_cpus - 1);
-		}
-		for (long c = first; e == NULL && c <= last; c++) {
-			if (exclude)
-				libxl_bitmap_reset(map, (int)c);
-			else
-				libxl_bitmap_set(map, (int)c);
-		}
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*a = *b = strtoul(s, &end, 10);
+	if (*end == '-') {
+		s = end + 1;
+		if (*s < '0' || *s > '9')
+			return false;
+		*b = strtoul(s, &end, 10);
 	}
-	free(copy);
-	if (e == NULL && libxl_bitmap_is_empty(map))
-		e = err_new(ERR_INVALID_ARGUMENT, "'%s' selects no cpu", text);
-	return e;
+	return errno == 0 && *end == '\0' && *b >= *a;
 }
 
+/* Sets or clears the cpus of nodes first..last. */
+static struct err *apply_nodes(libxl_ctx *ctx, unsigned long first,
+    unsigned long last, bool remove, libxl_bitmap *map)
+{
+	libxl_cputopology *topo;
+	int ncpus = 0, nnodes = libxl_get_max_nodes(ctx);
+
+	if (nnodes <= 0)
+		return err_new(ERR_HYPERVISOR, "cannot read the host's NUMA "
+		    "nodes");
+	if (last >= (unsigned long)nnodes)
+		return err_new(ERR_INVALID_ARGUMENT, "node %lu does not exist "
+		    "(the host has %d)", last, nnodes);
+	topo = libxl_get_cpu_topology(ctx, &ncpus);
+	if (topo == NULL)
+		return err_new(ERR_HYPERVISOR, "cannot read the host's cpu "
+		    "topology");
+	for (int c = 0; c < ncpus; c++) {
+		if (topo[c].node < first || topo[c].node > last)
+			continue;
+		if (remove)
+			libxl_bitmap_reset(map, c);
+		else
+			libxl_bitmap_set(map, c);
+	}
+	libxl_cputopology_list_free(topo, ncpus);
+	return NULL;
+}
+
+static struct err *apply_item(libxl_ctx *ctx, char *item, int max_cpus,
+    libxl_bitmap *map)
+{
+	bool remove = false, nodes = false;
+	unsigned long a, b;
+
+	while (*item == ' ' || *item == '\t')
+		item++;
+	if (*item == '^') {
+		remove = true;
+		item++;
+	}
+	if (strncmp(item, "nodes:", 6) == 0) {
+		nodes = true;
+		item += 6;
+	} else if (strncmp(item, "node:", 5) == 0) {
+		nodes = true;
+		item += 5;
+	}
+	if (strcmp(item, "all") == 0) {
+		if (remove)
+			return err_new(ERR_INVALID_ARGUMENT, "'^all' is not "
+			    "allowed");
+		libxl_bitmap_set_any(map);
+		return NULL;
+	}
+	if (!parse_range(item, &a, &b))
+		return err_new(ERR_INVALID_ARGUMENT, "'%.64s' is not a %s or a "
+		    "range", item, nodes ? "node" : "cpu");
+	if (nodes)
+		return apply_nodes(ctx, a, b, remove, map);
+	if (b >= (unsigned long)max_cpus)
+		return err_new(ERR_INVALID_ARGUMENT, "cpu %lu does not exist "
+		    "(the host has %d)", b, max_cpus);
+	for (; a <= b; a++) {
+		if (remove)
+			libxl_bitmap_reset(map, (int)a);
+		else
+			libxl_bitmap_set(map, (int)a);
+	}
+	return NULL;
+}
+
+struct err *cpu_set_parse(libxl_ctx *ctx, const char *text,
+    libxl_bitmap *map)
+{
+	int max_cpus = libxl_get_max_cpus(ctx);
+	char *copy, *item, *save = NULL;
+	struct err *e = NULL;
+
+	if (max_cpus <= 0 || libxl_cpu_bitmap_alloc(ctx, map, 0) != 0)
+		return err_new(ERR_HYPERVISOR, "cannot read the host's number "
+		    "of cpus");
+	copy = xstrdup(text);
+	for (item = strtok_r(copy, ",", &save); item != NULL && e == NULL;
+	    item = strtok_r(NULL, ",", &save))
+		e = apply_item(ctx, item, max_cpus, map);
+	free(copy);
+	if (e == NULL && libxl_bitmap_is_empty(map))
+		e = err_new(ERR_INVALID_ARGUMENT, "'%.64s' selects no cpu",
+		    text);
+	return e;
+}
 
 char *cpu_set_format(const libxl_bitmap *map, int max_cpus)
 {

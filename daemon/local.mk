@@ -31,7 +31,6 @@ daemon_xenlightd_SOURCES = \
 	daemon/metrics.c daemon/metrics.h \
 	daemon/metrics-text.c daemon/metrics-text.h \
 	daemon/metrics-count.c daemon/metrics-count.h \
-	daemon/cpu-set.c daemon/cpu-set.h \
 	daemon/dump.h \
 	daemon/commands.c daemon/commands.h \
 	daemon/cmd-host.c \
@@ -105,7 +104,10 @@ daemon_xenlightd_build_helper_LDADD = $(XENLIGHT_LIBS) $(JSONC_LIBS)
 # (a convenience library; its users also link proto/libproto.la).
 noinst_LTLIBRARIES += daemon/libxlcfg.la
 daemon_libxlcfg_la_SOURCES = \
-	daemon/xl-config.c daemon/xl-config.h \
+	daemon/xl-config.c daemon/xl-config.h daemon/xl-config-int.h \
+	daemon/xl-config-syntax.c daemon/xl-config-keys.c \
+	daemon/xl-config-hvm.c daemon/xl-config-devices.c \
+	daemon/xl-config-vdev.c daemon/cpu-set.c daemon/cpu-set.h \
 	daemon/domain-config.c daemon/domain-config.h \
 	daemon/savefile.c daemon/savefile.h
 daemon_libxlcfg_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) \

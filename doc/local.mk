@@ -1,6 +1,7 @@
 # doc/: the protocol reference, the simulator, the operator's guide, man pages
 dist_doc_DATA += doc/protocol.md doc/simulator.md doc/operations.md
 dist_doc_DATA += doc/metrics.md doc/grafana-xenlightd.json
+dist_doc_DATA += doc/xl-config.md
 dist_man_MANS += doc/xenlightd.8
 
 # The example configuration, every option commented out at its default.
@@ -27,3 +28,10 @@ uninstall-xenlightd-conf:
 		rmdir '$(DESTDIR)$(xenlightd_confdir)' 2>/dev/null || :; \
 	fi
 .PHONY: install-xenlightd-conf uninstall-xenlightd-conf
+
+# The xl config corpus, installed as examples (every supported key for PV,
+# PVH and HVM; doc/xl-config.md); tests/xen scenario 10 reads it in dom0.
+xlconfigexamplesdir = $(docdir)/examples/xl-configs
+dist_xlconfigexamples_DATA = tests/xl-configs/pv-all.cfg \
+	tests/xl-configs/pv-vnc.cfg tests/xl-configs/pvh-all.cfg \
+	tests/xl-configs/hvm-all.cfg tests/xl-configs/hvm-legacy.cfg

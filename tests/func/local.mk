@@ -14,7 +14,8 @@ FUNC_TESTS = tests/func/test-protocol tests/func/test-jobs tests/func/test-doc \
 	tests/func/test-limits tests/func/test-systemd tests/func/test-priority \
 	tests/func/test-hostile tests/func/test-metrics tests/func/test-migrate \
 	tests/func/test-migrate-kill tests/func/test-leases tests/func/test-lease-restart \
-	tests/func/test-pci tests/func/test-cpupool
+	tests/func/test-pci tests/func/test-cpupool \
+	tests/func/test-xl-corpus
 check_PROGRAMS += $(FUNC_TESTS)
 TESTS += $(FUNC_TESTS)
 endif
@@ -110,3 +111,18 @@ tests_func_test_migrate_kill_SOURCES = tests/func/test-migrate-kill.c \
 	$(MIGRATE_HOSTS)
 tests_func_test_migrate_kill_CFLAGS = $(FUNC_CFLAGS)
 tests_func_test_migrate_kill_LDADD = $(FUNC_LDADD) $(PTHREAD_LIBS)
+
+# The xl config corpus: ours (tests/xl-configs/*.cfg) and Debian's
+# xlexample.* files, fetched at build time (not kept in the tree).
+tests_func_test_xl_corpus_SOURCES = tests/func/test-xl-corpus.c
+tests_func_test_xl_corpus_CFLAGS = $(FUNC_CFLAGS)
+tests_func_test_xl_corpus_LDADD = $(FUNC_LDADD)
+if HAVE_CRITERION
+check_DATA = tests/xl-configs/debian/.stamp
+endif
+tests/xl-configs/debian/.stamp: $(top_srcdir)/tests/xl-configs/fetch-debian-examples.sh
+	$(SHELL) $(top_srcdir)/tests/xl-configs/fetch-debian-examples.sh tests/xl-configs/debian
+	touch $@
+CLEANFILES += tests/xl-configs/debian/.stamp
+EXTRA_DIST += tests/xl-configs/fetch-debian-examples.sh \
+	tests/xl-configs/oracle-sim.sh

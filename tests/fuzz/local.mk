@@ -17,6 +17,11 @@ XLCFG_FUZZ_CPPFLAGS = -I$(top_srcdir) -I$(top_builddir) $(JSONC_CFLAGS) \
 XLCFG_FUZZ_PROTO = $(top_srcdir)/proto/err.c $(top_srcdir)/proto/mem.c $(top_srcdir)/proto/json-line.c
 XLCFG_FUZZ_XL_CONFIG_SRC = $(top_srcdir)/tests/fuzz/fuzz-xl-config.c \
 	$(top_srcdir)/daemon/xl-config.c $(top_srcdir)/daemon/domain-config.c \
+	$(top_srcdir)/daemon/xl-config-syntax.c \
+	$(top_srcdir)/daemon/xl-config-keys.c \
+	$(top_srcdir)/daemon/xl-config-hvm.c \
+	$(top_srcdir)/daemon/xl-config-devices.c \
+	$(top_srcdir)/daemon/xl-config-vdev.c $(top_srcdir)/daemon/cpu-set.c \
 	$(top_srcdir)/tests/unit/fake-xen-handles.c $(XLCFG_FUZZ_PROTO)
 XLCFG_FUZZ_SAVEFILE_SRC = $(top_srcdir)/tests/fuzz/fuzz-savefile-header.c \
 	$(top_srcdir)/daemon/savefile.c $(XLCFG_FUZZ_PROTO)

@@ -27,6 +27,27 @@ int xc_get_max_cpus(xc_interface *xch)
 	return FAKE_XEN_MAX_CPUS;
 }
 
+int xc_get_max_nodes(xc_interface *xch)
+{
+	return FAKE_XEN_MAX_NODES;
+}
+
+/* Cpus 0-7 on node 0, 8-15 on node 1. */
+int xc_cputopoinfo(xc_interface *xch, unsigned *max_cpus,
+    xc_cputopo_t *cputopo)
+{
+	if (cputopo != NULL)
+		for (unsigned i = 0; i < *max_cpus && i < FAKE_XEN_MAX_CPUS;
+		    i++) {
+			cputopo[i].core = i;
+			cputopo[i].socket = 0;
+			cputopo[i].node = i / (FAKE_XEN_MAX_CPUS /
+			    FAKE_XEN_MAX_NODES);
+		}
+	*max_cpus = FAKE_XEN_MAX_CPUS;
+	return 0;
+}
+
 struct xs_handle *xs_open(unsigned long flags)
 {
 	return (struct xs_handle *)&fake_xs_handle;

@@ -14,6 +14,7 @@
 #include "daemon/xl-compat.h"
 
 #define FAKE_XEN_MAX_CPUS 16
+#define FAKE_XEN_MAX_NODES 2
 
 /* One ctx per process, made on first use; aborts if libxl refuses. */
 libxl_ctx *fake_xen_ctx(void);

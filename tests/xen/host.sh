@@ -91,9 +91,11 @@ xt_versions() {
 }
 
 # What goes into the cached root file system (debootstrap + these packages).
-# Changing it changes the cache key, so it is rebuilt.
+# Changing it changes the cache key, so it is rebuilt.  qemu-system-xen
+# and seabios: the device model and BIOS of HVM guests (scenario 11).
 XT_DOM0_PACKAGES="xen-utils-4.17 xenstore-utils kmod busybox iproute2 procps
-	libevent-core-2.1-7 libevent-pthreads-2.1-7 libjson-c5 file binutils jq"
+	libevent-core-2.1-7 libevent-pthreads-2.1-7 libjson-c5 file binutils jq
+	qemu-system-xen seabios"
 XT_ROOTFS_RECIPE=2
 
 xt_hash() { sha256sum | cut -c1-"${1:-10}"; }
