@@ -50,7 +50,11 @@ struct lease_backend {
 extern const struct lease_backend lease_backend_lockspace;
 extern const struct lease_backend lease_backend_sanlock;
 
-/* What a backend has to say: the holder's standard error and syslog. */
+/* What a backend or the holder has to say (lease-warn.c): the holder's
+ * standard error, which it inherits from the daemon (a terminal, the
+ * journal), and syslog, since what a holder says about leases outlives
+ * the daemon.  Each line names the domain given to lease_warn_as. */
+void lease_warn_as(const char *uuid);
 void lease_holder_warn(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 

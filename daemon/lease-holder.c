@@ -66,21 +66,6 @@ static size_t nheld;
 /* false until the daemon that started us has our first answer */
 static bool started;
 
-/* To the daemon's standard error, which the holder inherits (a terminal,
- * the journal), and to syslog: a daemon started in the background has
- * none, and what a holder says about leases outlives the daemon. */
-void lease_holder_warn(const char *fmt, ...)
-{
-	char text[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "xenlightd-lease-holder %s: %s\n",
-	    id.uuid ? id.uuid : "", text);
-	syslog(LOG_WARNING, "%s: %s", id.uuid ? id.uuid : "", text);
-}
 
 /* ------------------------------------------------------------------------
  * The leases */
@@ -648,6 +633,7 @@ static bool parse_options(int argc, char **argv)
 			break;
 		case OPT_UUID:
 			id.uuid = optarg;
+			lease_warn_as(optarg);
 			break;
 		case OPT_DOMAIN:
 			id.domain = strdup(optarg);

@@ -129,7 +129,7 @@ daemon_liblease_la_LIBADD = proto/libproto.la $(JSONC_LIBS) $(LIBMD_LIBS)
 pkglibexec_PROGRAMS += daemon/xenlightd-lease-holder
 daemon_xenlightd_lease_holder_SOURCES = daemon/lease-holder.c \
 	daemon/lease-backend.c daemon/lease-backend.h \
-	daemon/lease-lockspace.c daemon/lease-sanlock.c \
+	daemon/lease-lockspace.c daemon/lease-sanlock.c daemon/lease-warn.c \
 	daemon/fsutil.c daemon/fsutil.h
 daemon_xenlightd_lease_holder_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) \
 	$(LIBBSD_CFLAGS) $(SANLOCK_CFLAGS)
