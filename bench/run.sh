@@ -276,5 +276,14 @@ fi
 	echo
 	/usr/bin/python3 "$top/bench/report.py" "$raw"
 } > "$table"
+# the new capabilities' costs, each its own script (their figures follow
+# the table): metrics scrapes, disk leases on create, migration
+for extra in "metrics.sh --build $build" "leases.sh $build 100" \
+    "migrate-sim.sh $build"; do
+	say "bench/$extra"
+	{ echo; echo "## bench/$extra"; echo
+	  # shellcheck disable=SC2086
+	  sh "$top/bench/"$extra 2>&1 || echo "FAILED: bench/$extra"; } >> "$table"
+done
 cat "$table"
 say "results: $table (raw: $raw)"
