@@ -283,7 +283,7 @@ for extra in "metrics.sh --build $build" "leases.sh $build 100" \
 	say "bench/$extra"
 	{ echo; echo "## bench/$extra"; echo
 	  # shellcheck disable=SC2086
-	  sh "$top/bench/"$extra 2>&1 || echo "FAILED: bench/$extra"; } >> "$table"
+	  bash "$top/bench/"$extra 2>&1 || echo "FAILED: bench/$extra"; } >> "$table"
 done
 cat "$table"
 say "results: $table (raw: $raw)"
