@@ -93,6 +93,7 @@ check-valgrind: $(FUNC_TESTS)
 	@for t in $(FUNC_TESTS); do \
 		echo "valgrind: $$t"; \
 		XENLIGHTD_BUILDDIR='$(abs_top_builddir)' \
+		XENLIGHTD_SRCDIR='$(abs_top_srcdir)' \
 		XENLIGHTD_TEST_WRAPPER='$(VALGRIND_WRAPPER)' \
 		./$$t --jobs 2 || exit 1; \
 	done
