@@ -84,6 +84,12 @@ if ! skipped xen; then
 	# skips without them); the other scenarios run on plain qemu64
 	XEN_TEST_CPU=qemu64,+svm,+npt make -C "$top/build" check-xen \
 	    XEN_TEST_SCENARIOS=11 || fail "check-xen (HVM)"
+	# PCI passthrough needs an IOMMU (scenario 13 skips without one):
+	# q35 with QEMU's intel-iommu, and a device for xen-pciback
+	XEN_TEST_XEN_EXTRA="iommu=verbose" \
+	    XEN_TEST_QEMU_EXTRA="-machine q35 -device intel-iommu -device virtio-rng-pci" \
+	    XEN_TEST_SCENARIO_TIMEOUT=700 make -C "$top/build" check-xen \
+	    XEN_TEST_SCENARIOS=13 || fail "check-xen (PCI)"
 fi
 
 stage "the stages that ran beside the others"
