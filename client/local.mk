@@ -69,6 +69,7 @@ XLCTL_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-xlctl-args.c \
 	$(top_srcdir)/client/xlctl-host.c $(top_srcdir)/client/xlctl-domain.c \
 	$(top_srcdir)/client/xlctl-lifecycle.c \
 	$(top_srcdir)/client/xlctl-resources.c \
+	$(top_srcdir)/client/xlctl-pci.c $(top_srcdir)/client/xlctl-cpupool.c \
 	$(top_srcdir)/client/xlctl-save.c $(top_srcdir)/client/xlctl-jobs.c \
 	$(top_srcdir)/client/xlctl-migrate.c \
 	$(top_srcdir)/client/xlctl-events.c $(top_srcdir)/client/xlctl-cli.c \
