@@ -31,6 +31,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct fileio_queue todo;	/* waiting for a worker */
+	struct fileio_queue running;	/* in a worker's hands */
 	struct fileio_queue finished;	/* waiting for done() on the loop */
 	bool stopping;
 	int nthreads;
@@ -58,11 +59,17 @@ static void *fileio_worker(void *unused)
 			break;
 		task = STAILQ_FIRST(&fileio.todo);
 		STAILQ_REMOVE_HEAD(&fileio.todo, entry);
+		/* on a list while it runs, not only on this thread's stack: a
+		 * child forked meanwhile (libxl's helpers, the simulator's
+		 * streams) has no such thread, and valgrind in that child
+		 * would call the task lost */
+		STAILQ_INSERT_TAIL(&fileio.running, task, entry);
 		pthread_mutex_unlock(&fileio.lock);
 
 		task->work(task->arg);
 
 		pthread_mutex_lock(&fileio.lock);
+		STAILQ_REMOVE(&fileio.running, task, fileio_task, entry);
 		STAILQ_INSERT_TAIL(&fileio.finished, task, entry);
 		if (write(fileio.eventfd, &one, sizeof one) < 0 && errno != EAGAIN)
 			abort();
@@ -100,6 +107,7 @@ static void fileio_wakeup(evutil_socket_t fd, short what, void *arg)
 int fileio_init(int threads)
 {
 	STAILQ_INIT(&fileio.todo);
+	STAILQ_INIT(&fileio.running);
 	STAILQ_INIT(&fileio.finished);
 	fileio.eventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fileio.eventfd < 0)
