@@ -77,16 +77,28 @@ static int ioprio_of(pid_t pid)
 	return (int)syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, pid);
 }
 
-/* waits (boundedly) until pid has the nice value; returns the last seen */
-static int wait_nice(pid_t pid, int want)
+/* Waits (boundedly) until pid has the value; returns the last seen.  The
+ * daemon sets the nice value and the I/O priority one after the other,
+ * while the helper already runs: each is waited for on its own. */
+static int wait_value(int (*read_value)(pid_t), pid_t pid, int want)
 {
-	int now = nice_of(pid);
+	int now = read_value(pid);
 
 	for (int i = 0; i < 1000 && now != want; i++) {
 		usleep(10 * 1000);
-		now = nice_of(pid);
+		now = read_value(pid);
 	}
 	return now;
+}
+
+static int wait_nice(pid_t pid, int want)
+{
+	return wait_value(nice_of, pid, want);
+}
+
+static int wait_ioprio(pid_t pid, int want)
+{
+	return wait_value(ioprio_of, pid, want);
 }
 
 static void abort_and_wait(struct xlctl *c, int64_t job)
@@ -109,8 +121,8 @@ Test(priority, save_helper_is_lowered, .timeout = 240)
 	    "\"%s/s.save\"}", d->dir);
 	helper = wait_child(d->pid, "libxl-save-help");
 	cr_assert_eq(wait_nice(helper, 10), 10, "save helper not reniced");
-	cr_assert_eq(ioprio_of(helper), IOPRIO_BE_7, "ioprio %#x",
-	    ioprio_of(helper));
+	cr_assert_eq(wait_ioprio(helper, IOPRIO_BE_7), IOPRIO_BE_7,
+	    "ioprio %#x", ioprio_of(helper));
 	cr_assert_eq(nice_of(d->pid), 0, "the daemon itself was reniced");
 	abort_and_wait(c, save);
 	xlctl_close(c);
@@ -155,7 +167,7 @@ Test(priority, restore_stream_lowered_build_helper_not, .timeout = 240)
 	build = wait_child(d->pid, "xenlightd-build");
 	stream = wait_child(build, "libxl-save-help");
 	cr_assert_eq(wait_nice(stream, 10), 10, "restore stream not reniced");
-	cr_assert_eq(ioprio_of(stream), IOPRIO_BE_7);
+	cr_assert_eq(wait_ioprio(stream, IOPRIO_BE_7), IOPRIO_BE_7);
 	cr_assert_eq(nice_of(build), nice_of(d->pid),
 	    "the build helper (parent of device models) was reniced");
 	abort_and_wait(c, restore);
@@ -176,7 +188,7 @@ Test(priority, dump_helper_is_lowered, .timeout = 240)
 	    "\"%s/k.core\"}", d->dir);
 	helper = wait_child(d->pid, "xenlightd-dump-");
 	cr_assert_eq(wait_nice(helper, 10), 10, "dump helper not reniced");
-	cr_assert_eq(ioprio_of(helper), IOPRIO_BE_7);
+	cr_assert_eq(wait_ioprio(helper, IOPRIO_BE_7), IOPRIO_BE_7);
 	abort_and_wait(c, dump);
 	xlctl_close(c);
 	dut_free(d);
