@@ -107,7 +107,9 @@ daemon_libxlcfg_la_SOURCES = \
 	daemon/xl-config.c daemon/xl-config.h daemon/xl-config-int.h \
 	daemon/xl-config-syntax.c daemon/xl-config-keys.c \
 	daemon/xl-config-hvm.c daemon/xl-config-devices.c \
-	daemon/xl-config-vdev.c daemon/cpu-set.c daemon/cpu-set.h \
+	daemon/xl-config-vdev.c daemon/xl-config-vsnd.c \
+	daemon/xl-config-vnuma.c daemon/xl-config-value.c \
+	daemon/cpu-set.c daemon/cpu-set.h \
 	daemon/domain-config.c daemon/domain-config.h \
 	daemon/savefile.c daemon/savefile.h
 daemon_libxlcfg_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) \

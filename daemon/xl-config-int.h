@@ -1,8 +1,9 @@
 /* Inside the xl config parser: what its files share (xl-config.h is the
- * interface).  xl-config.c drives a parse and gives typed access to
- * values, xl-config-syntax.c checks the text, xl-config-keys.c is the
- * table of keys, xl-config-hvm.c, xl-config-devices.c and xl-config-vdev.c their longer
- * parsers. */
+ * interface).  xl-config.c drives a parse, xl-config-syntax.c checks the
+ * text, xl-config-keys.c is the table of keys, xl-config-hvm.c,
+ * xl-config-devices.c, xl-config-vdev.c, xl-config-vsnd.c and
+ * xl-config-vnuma.c their longer parsers, xl-config-value.c the typed
+ * access they all use.  Calls go that way down, never back. */
 #ifndef DAEMON_XL_CONFIG_INT_H
 #define DAEMON_XL_CONFIG_INT_H
 
@@ -83,20 +84,24 @@ extern const struct xlc_key xlc_keys[];
 extern const size_t xlc_nkeys;
 
 /* NULL if key[0..len) may appear in a config, else why not. */
-struct err *xlc_key_check(const char *key, size_t len, int line);
+typedef struct err *xlc_key_check_fn(const char *key, size_t len, int line);
+xlc_key_check_fn xlc_key_check;
 
 /* xl-config-syntax.c */
 #define XL_MAX_DEPTH 16
 #define XL_MAX_STATEMENTS 1024	/* bounds libxlutil's quadratic lookups */
 size_t xlc_utf8_length(const unsigned char *s, size_t left);
 const char *xlc_text_problem(const char *text, size_t len, int *line);
-struct err *xlc_check_syntax(struct xlc *p, const char *text, size_t len);
+/* Each statement's key goes through key_check (xlc_key_check, given by
+ * the driver: the syntax check knows no table). */
+struct err *xlc_check_syntax(struct xlc *p, const char *text, size_t len,
+    xlc_key_check_fn *key_check);
 const struct xlc_seen *xlc_seen(const struct xlc *p, const char *key);
 size_t xlc_utf8_cut(const char *s, size_t len, size_t max);
 void xlc_sanitize(char *msg);
 
-/* xl-config.c: typed access.  Keys are looked up with dont_warn set: the
- * errors are ours, with the key and its line. */
+/* xl-config-value.c: typed access.  Keys are looked up with dont_warn
+ * set: the errors are ours, with the key and its line. */
 bool xlc_has(const struct xlc *p, const char *key);
 bool xlc_is_list(const struct xlc *p, const char *key);
 struct err *xlc_string(const struct xlc *p, const char *key,
@@ -167,6 +172,13 @@ bool xlc_disk_from_spec(struct xlc_xlu *x, const char *spec,
     libxl_device_disk *disk, char *why, size_t whylen);
 bool xlc_nic_from_spec(struct xlc *p, const char *spec,
     libxl_device_nic *nic, char *why, size_t whylen);
+
+/* xl-config-vsnd.c: the sound cards. */
+xlc_parse_fn xlc_vsnds;
+
+/* xl-config-vnuma.c: the vnodes, read by maxvcpus's parser (as xl reads
+ * them between maxvcpus and its defaults); NULL if vnuma is absent. */
+struct err *xlc_vnuma(struct xlc *p);
 
 /* xl-config-hvm.c: keys with their own grammar. */
 xlc_parse_fn xlc_viridian, xlc_mmio_hole, xlc_ms_vm_genid, xlc_mca_caps,

@@ -150,6 +150,9 @@ static struct err *parse_maxvcpus(struct xlc *p, const struct xlc_key *k)
 			return e;
 		b->max_vcpus = (int)l;
 	}
+	/* As xl: vnuma between maxvcpus and the defaults it can set. */
+	if ((e = xlc_vnuma(p)) != NULL)
+		return e;
 	if (b->max_memkb == LIBXL_MEMKB_DEFAULT)
 		b->max_memkb = b->target_memkb;
 	else if (b->target_memkb != LIBXL_MEMKB_DEFAULT &&
@@ -427,6 +430,7 @@ const struct xlc_key xlc_keys[] = {
 	LONG("maxmem", ALL, b_info.max_memkb, 1, MIB_MAX, 1024),
 	CUSTOM("vcpus", ALL, parse_vcpus),
 	ALWAYS("maxvcpus", ALL, parse_maxvcpus),
+	CUSTOM("vnuma", ALL, read_elsewhere),
 	CUSTOM("cpus", ALL, parse_affinity),
 	CUSTOM("cpus_soft", ALL, parse_affinity),
 	LONG("max_grant_frames", ALL, b_info.max_grant_frames, 0, INT_MAX, 1),
@@ -503,6 +507,7 @@ const struct xlc_key xlc_keys[] = {
 	CUSTOM("p9", ALL, xlc_p9s),
 	CUSTOM("vtpm", ALL, xlc_vtpms),
 	CUSTOM("vdispl", ALL, xlc_vdispls),
+	CUSTOM("vsnd", ALL, xlc_vsnds),
 	CUSTOM("pvcalls", ALL, xlc_pvcalls),
 	CUSTOM("channel", ALL, xlc_channels),
 	CUSTOM("vif", ALL, xlc_vifs),
@@ -591,8 +596,6 @@ static const struct {
 	{ "gic_version", "Arm only; xenlightd runs on x86" },
 	{ "vuart", "Arm only; xenlightd runs on x86" },
 	{ "tee", "Arm only; xenlightd runs on x86" },
-	{ "vnuma", "not supported by xenlightd yet" },
-	{ "vsnd", "not supported by xenlightd yet" },
 };
 
 struct err *xlc_key_check(const char *key, size_t len, int line)

@@ -260,7 +260,8 @@ static const struct xlc_seen *last_key(const struct xlc *p, const char *name,
 	return NULL;
 }
 
-struct err *xlc_check_syntax(struct xlc *p, const char *text, size_t len)
+struct err *xlc_check_syntax(struct xlc *p, const char *text, size_t len,
+    xlc_key_check_fn *key_check)
 {
 	struct lexer lx = { .text = text, .len = len, .line = 1 };
 	const struct xlc_seen *previous;
@@ -283,7 +284,7 @@ struct err *xlc_check_syntax(struct xlc *p, const char *text, size_t len)
 		key = lx.start;
 		key_len = lx.length;
 		key_line = lx.token_line;
-		if ((e = xlc_key_check(key, key_len, key_line)) != NULL)
+		if ((e = key_check(key, key_len, key_line)) != NULL)
 			return e;
 		if (p->nkeys == XL_MAX_STATEMENTS)
 			return err_new(ERR_INVALID_ARGUMENT, XLC_SOURCE " has "

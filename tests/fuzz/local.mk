@@ -21,7 +21,10 @@ XLCFG_FUZZ_XL_CONFIG_SRC = $(top_srcdir)/tests/fuzz/fuzz-xl-config.c \
 	$(top_srcdir)/daemon/xl-config-keys.c \
 	$(top_srcdir)/daemon/xl-config-hvm.c \
 	$(top_srcdir)/daemon/xl-config-devices.c \
-	$(top_srcdir)/daemon/xl-config-vdev.c $(top_srcdir)/daemon/cpu-set.c \
+	$(top_srcdir)/daemon/xl-config-vdev.c \
+	$(top_srcdir)/daemon/xl-config-vsnd.c \
+	$(top_srcdir)/daemon/xl-config-vnuma.c \
+	$(top_srcdir)/daemon/xl-config-value.c $(top_srcdir)/daemon/cpu-set.c \
 	$(top_srcdir)/tests/unit/fake-xen-handles.c $(XLCFG_FUZZ_PROTO)
 XLCFG_FUZZ_SAVEFILE_SRC = $(top_srcdir)/tests/fuzz/fuzz-savefile-header.c \
 	$(top_srcdir)/daemon/savefile.c $(XLCFG_FUZZ_PROTO)

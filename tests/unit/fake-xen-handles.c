@@ -27,6 +27,11 @@ int xc_get_max_cpus(xc_interface *xch)
 	return FAKE_XEN_MAX_CPUS;
 }
 
+int xc_get_online_cpus(xc_interface *xch)
+{
+	return FAKE_XEN_MAX_CPUS;
+}
+
 int xc_get_max_nodes(xc_interface *xch)
 {
 	return FAKE_XEN_MAX_NODES;
@@ -45,6 +50,25 @@ int xc_cputopoinfo(xc_interface *xch, unsigned *max_cpus,
 			    FAKE_XEN_MAX_NODES);
 		}
 	*max_cpus = FAKE_XEN_MAX_CPUS;
+	return 0;
+}
+
+/* FAKE_XEN_MAX_NODES nodes of 4 GiB, 10 from themselves, 20 apart. */
+int xc_numainfo(xc_interface *xch, unsigned *max_nodes,
+    xc_meminfo_t *meminfo, uint32_t *distance)
+{
+	unsigned n = FAKE_XEN_MAX_NODES;
+
+	if (meminfo != NULL)
+		for (unsigned i = 0; i < *max_nodes && i < n; i++) {
+			meminfo[i].memsize = UINT64_C(4) << 30;
+			meminfo[i].memfree = UINT64_C(2) << 30;
+		}
+	if (distance != NULL)
+		for (unsigned i = 0; i < *max_nodes && i < n; i++)
+			for (unsigned j = 0; j < *max_nodes && j < n; j++)
+				distance[i * *max_nodes + j] = i == j ? 10 : 20;
+	*max_nodes = n;
 	return 0;
 }
 

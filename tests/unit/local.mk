@@ -16,7 +16,8 @@ check_PROGRAMS += tests/unit/test-xl-config tests/unit/test-savefile
 TESTS += tests/unit/test-xl-config tests/unit/test-savefile
 endif
 tests_unit_test_xl_config_SOURCES = tests/unit/test-xl-config.c \
-	tests/unit/test-xl-config-keys.c tests/unit/xl-config-test.c \
+	tests/unit/test-xl-config-keys.c tests/unit/test-xl-config-vnuma.c \
+	tests/unit/xl-config-test.c \
 	tests/unit/xl-config-test.h \
 	tests/unit/fake-xen-handles.c tests/unit/fake-xen-handles.h
 tests_unit_test_xl_config_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \

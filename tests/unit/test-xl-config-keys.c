@@ -109,8 +109,8 @@ Test(xl_config_keys, legacy_forms)
 
 Test(xl_config_keys, refused_keys_say_why)
 {
-	expect_invalid("name = 'r'\nvnuma = []\n", "unsupported key 'vnuma'",
-	    "not supported by xenlightd yet");
+	expect_invalid("name = 'r'\nvncviewer = 1\n",
+	    "unsupported key 'vncviewer'", "starts no viewer");
 	teardown();
 	setup();
 	expect_invalid("name = 'r'\ndtdev = ['/x']\n", "'dtdev'", "Arm only");
