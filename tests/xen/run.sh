@@ -27,12 +27,19 @@ while [ $# -gt 0 ]; do
 done
 [ -z "$DESTDIR_IN" ] || [ -d "$DESTDIR_IN" ] || xt_die "--destdir $DESTDIR_IN: no such directory"
 
-CPU=${XEN_TEST_CPU:-qemu64}             # "max" crashes dom0 (SMAP under TCG)
+# The machine every scenario can run on: SVM with nested paging (HVM
+# guests, and PVH on HAP for live migration: Debian's Xen has no shadow
+# paging), q35 with QEMU's intel-iommu (Xen enables VT-d on it under TCG;
+# libxl quarantines assignable devices) and a virtio-rng device dom0 can
+# give a guest (13-pci).  "-cpu max" crashes dom0 (SMAP under TCG).
+CPU=${XEN_TEST_CPU:-qemu64,+svm,+npt}
+MACHINE=${XEN_TEST_MACHINE:-q35 -device intel-iommu -device virtio-rng-pci}
+XEN_EXTRA=${XEN_TEST_XEN_EXTRA-iommu=verbose}
 MEM=${XEN_TEST_MEM:-3G}
 SMP=${XEN_TEST_SMP:-2}
 DOM0_MEM=${XEN_TEST_DOM0_MEM:-1024M}
-TIMEOUT=${XEN_TEST_TIMEOUT:-1500}       # whole QEMU run, wall clock, seconds
-SCENARIO_TIMEOUT=${XEN_TEST_SCENARIO_TIMEOUT:-300}
+TIMEOUT=${XEN_TEST_TIMEOUT:-3000}       # whole QEMU run, wall clock, seconds
+SCENARIO_TIMEOUT=${XEN_TEST_SCENARIO_TIMEOUT:-700}
 LOG_LINES=${XEN_TEST_LOG_LINES:-200}    # daemon log lines shown per failure (0: all)
 XT_ADDR_A=10.99.0.1                     # the two dom0s of a two-host run
 XT_ADDR_B=10.99.0.2
@@ -91,10 +98,6 @@ for n in $expected; do
 	head -5 "$XT_SRC/scenarios/$n.sh" | grep -q '^# hosts: 2' && TWO_HOSTS=1
 done
 if [ $TWO_HOSTS = 1 ]; then
-	# Debian's Xen has no shadow paging: a live migration (log-dirty) needs
-	# an HVM-container guest (PVH) on HAP, i.e. nested paging in the
-	# emulated CPU (README "Two hosts")
-	CPU=${XEN_TEST_CPU:-qemu64,+svm,+npt}
 	TIMEOUT=${XEN_TEST_TIMEOUT:-3600}
 fi
 
@@ -169,7 +172,7 @@ fi
 mke2fs -q -t ext4 -L work -d "$WD" "$RUN/work.img" "${WSZ}M" > /dev/null || xt_die "mke2fs of the work disk failed"
 
 # --- 4. boot ------------------------------------------------------------------
-XEN_CMDLINE="dom0_mem=$DOM0_MEM,max:$DOM0_MEM console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all ${XEN_TEST_XEN_EXTRA:-}"
+XEN_CMDLINE="dom0_mem=$DOM0_MEM,max:$DOM0_MEM console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all $XEN_EXTRA"
 # the dom0 cmdline goes inside -initrd, where ',' separates modules
 DOM0_CMDLINE="console=hvc0 earlyprintk=xen ${XEN_TEST_DOM0_EXTRA:-}"
 SERIAL=$OUT/serial.log
@@ -181,7 +184,7 @@ boot_host() {
 	shift 3
 	# QEMU writes its snapshot=on overlay (the root disk's changes) to TMPDIR
 	TMPDIR=$RUN timeout "$TIMEOUT" qemu-system-x86_64 \
-		-accel tcg,thread=multi -machine pc -cpu "$CPU" -m "$MEM" -smp "$SMP" \
+		-accel tcg,thread=multi -machine $MACHINE -cpu "$CPU" -m "$MEM" -smp "$SMP" \
 		-display none -monitor none -serial stdio -no-reboot "$@" \
 		-kernel "$K/boot/xen" -append "$XEN_CMDLINE" \
 		-initrd "$K/boot/vmlinuz $DOM0_CMDLINE,$I/dom0-initrd.cpio" \

@@ -1,6 +1,7 @@
 #!/bin/bash
-# 12: disk leases on real Xen: the same disk image (a loop device over one
-# file) in two guests.  The second guest is refused with LeaseConflict,
+# 12: disk leases on real Xen: the same disk image file in two guests.  The
+# disk is served by QEMU's qdisk backend (a file, no loop device: the block
+# hotplug script cannot attach loop devices in the test dom0).  The second guest is refused with LeaseConflict,
 # read-write or read-only, nothing of it is built, and the first one keeps
 # running; once the first is destroyed the second starts on the disk.
 . "$(dirname "$0")/lib.sh"
@@ -8,13 +9,10 @@ need_daemon
 A=s12a
 B=s12b
 IMG=$TMPD/s12-disk.img
-LOOP=
-
-cleanup_loop() { [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null; return 0; }
 
 # add_disk NAME ACCESS: the shared disk in NAME's config
 add_disk() {
-	echo "disk = [ 'format=raw, vdev=xvda, access=$2, target=$LOOP' ]" >> "$TMPD/$1.cfg"
+	echo "disk = [ 'format=raw, vdev=xvda, access=$2, backendtype=qdisk, target=$IMG' ]" >> "$TMPD/$1.cfg"
 }
 
 # refused NAME: xlctl create fails with LeaseConflict naming guest A, and
@@ -29,22 +27,20 @@ refused() {
 	gone "$1" || fail "the refused $1 exists (domid $(domid_of "$1"))"
 }
 
-step "a loop device over one image file"
+step "one image file"
 truncate -s 64M "$IMG" || fail "cannot write $IMG"
-LOOP=$(losetup -f --show "$IMG") || fail "losetup failed (no loop devices?)"
-trap 'cleanup_loop; on_exit' EXIT
-note "shared disk $LOOP over $IMG"
+note "shared disk $IMG (qdisk)"
 guest_cfg $A
 guest_cfg $B
 add_disk $A rw
 pass
 
-step "xl itself can give a guest the loop device (the environment, not leases)"
-# libxl's block hotplug script must attach a loop device in this dom0; if
-# xl cannot, nothing of the daemon's leases can be checked here
+step "xl itself can give a guest the disk (the environment, not leases)"
+# libxl must start QEMU as the guest's qdisk backend in this dom0; if xl
+# cannot, nothing of the daemon's leases can be checked here
 run xl create "$TMPD/$A.cfg"
 if [ "$RC" != 0 ]; then
-	skip "xl create of a guest on $LOOP fails in this dom0 (hotplug): $(brief "$OUT" 3)"
+	skip "xl create of a guest on $IMG (qdisk) fails in this dom0 (hotplug): $(brief "$OUT" 3)"
 fi
 xl destroy $A >/dev/null 2>&1
 assert_gone $A 30
