@@ -89,8 +89,10 @@ tests_func_test_doc_LDADD = $(FUNC_LDADD)
 # for valgrind skip themselves when XENLIGHTD_TEST_WRAPPER is set.
 VALGRIND_WRAPPER = valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite
+# (make check-valgrind VALGRIND_TESTS="tests/func/test-x ..." for a few)
+VALGRIND_TESTS = $(FUNC_TESTS)
 check-valgrind: $(FUNC_TESTS)
-	@for t in $(FUNC_TESTS); do \
+	@for t in $(VALGRIND_TESTS); do \
 		echo "valgrind: $$t"; \
 		XENLIGHTD_BUILDDIR='$(abs_top_builddir)' \
 		XENLIGHTD_SRCDIR='$(abs_top_srcdir)' \
