@@ -1,13 +1,14 @@
 #!/bin/bash
 # 08: side by side, in the same boot on the same guest: `xl save` + `xl
-# restore` against `xlctl save` + `xlctl restore`, three rounds each,
-# alternating.  Every cycle must work; the times and the xlctl/xl ratios go
-# to the results (METRIC save-restore ...).
+# restore` against `xlctl save` + `xlctl restore`, five rounds each,
+# alternating.  Every cycle must work; the times, their medians and spread,
+# and the xlctl/xl ratios of the medians go to the results (METRIC
+# save-restore ...).
 . "$(dirname "$0")/lib.sh"
 need_daemon
 A=s08a
 guest_cfg $A
-ROUNDS=${XLT_ROUNDS:-3}
+ROUNDS=${XLT_ROUNDS:-5}
 
 step "start xenlightd"
 daemon_start
@@ -44,12 +45,16 @@ for i in $(seq 1 "$ROUNDS"); do
 	cycle xl "$i"; xs="$xs $TS"; xr="$xr $TR"
 	cycle xlctl "$i"; ds="$ds $TS"; dr="$dr $TR"
 done
-mean() { awk '{ t = 0; for (i = 1; i <= NF; i++) t += $i; printf "%.2f", t / NF }' <<< "$1"; }
+median() { tr ' ' '\n' <<< "$1" | sed '/^$/d' | sort -g |
+	awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+spread() { tr ' ' '\n' <<< "$1" | sed '/^$/d' | sort -g |
+	awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
-metric "save-restore rounds=$ROUNDS xl_save_s=$(mean "$xs") xlctl_save_s=$(mean "$ds")" \
-	"save_ratio=$(ratio "$(mean "$ds")" "$(mean "$xs")")" \
-	"xl_restore_s=$(mean "$xr") xlctl_restore_s=$(mean "$dr")" \
-	"restore_ratio=$(ratio "$(mean "$dr")" "$(mean "$xr")")"
+metric "save-restore rounds=$ROUNDS of=median xl_save_s=$(median "$xs") xlctl_save_s=$(median "$ds")" \
+	"save_ratio=$(ratio "$(median "$ds")" "$(median "$xs")")" \
+	"xl_restore_s=$(median "$xr") xlctl_restore_s=$(median "$dr")" \
+	"restore_ratio=$(ratio "$(median "$dr")" "$(median "$xr")")"
+metric "save-restore-spread xl_save=$(spread "$xs") xlctl_save=$(spread "$ds") xl_restore=$(spread "$xr") xlctl_restore=$(spread "$dr")"
 metric "save-restore-all xl_save=[${xs# }] xlctl_save=[${ds# }] xl_restore=[${xr# }] xlctl_restore=[${dr# }]"
 
 step "xlctl destroy"
