@@ -108,8 +108,11 @@ def while_jobs_run(scenario, jobs, label=None):
 def saves_only_report():
     """bench/run.sh --only saves: domain-info while 8 saves run, with the
     streaming helpers lowered (--helper-nice 10 --helper-ioprio be/7, the
-    default) and left at the daemon's priority."""
+    default), under SCHED_IDLE (--helper-sched idle) and left at the
+    daemon's priority."""
     for label, title in (("lowered", "helpers at nice 10, be/7"),
+                         ("idle", "helpers under SCHED_IDLE, be/7 "
+                          "(--helper-sched idle)"),
                          ("same", "helpers at the daemon's priority")):
         print(f"## domain-info while 8 long saves run: {title}")
         print()

@@ -15,7 +15,8 @@
 #   --build DIR   build directory [build-bench]
 #   --keep        keep the work directory (/var/tmp/xlbench.*)
 #   --only saves  only the idle and the 8-saves measurements, with the
-#                 streaming helpers lowered and at the daemon's priority
+#                 streaming helpers lowered, under SCHED_IDLE and at the
+#                 daemon's priority
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -168,14 +169,14 @@ say "work directory $work; $(nproc) cpus; load: $(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$work/saves0" "$work/saves1"
 T=(-t "$duration" -w "$warmup")
 if [ "$only" = saves ]; then
-	# the same daemon twice: streaming helpers lowered (the default) and
-	# left at the daemon's priority
-	for variant in lowered same; do
-		if [ $variant = same ]; then
-			xl_start same --helper-nice 0 --helper-ioprio none
-		else
-			xl_start xl
-		fi
+	# the same daemon three times: streaming helpers lowered (the
+	# default), under SCHED_IDLE, and left at the daemon's priority
+	for variant in lowered idle same; do
+		case $variant in
+		same) xl_start same --helper-nice 0 --helper-ioprio none ;;
+		idle) xl_start idle --helper-sched idle ;;
+		*) xl_start xl ;;
+		esac
 		"${xl[@]}" -P bench- -n 1000 populate 2>>"$work/bench.log"
 		"${xl[@]}" -P big- -n 8 --memory-mib 1024 populate \
 		    2>>"$work/bench.log"

@@ -36,6 +36,7 @@ struct options {
 	int client_timeout_ms;		/* to finish a line begun */
 	int helper_nice;		/* streaming helpers' nice value */
 	int helper_ioprio;		/* ... and I/O priority (priority.h) */
+	int helper_sched;		/* ... and scheduling policy */
 	size_t max_event_backlog;
 	int max_jobs;			/* running async jobs, daemon-wide */
 	int job_history;		/* finished jobs kept at least */

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct options options = {
 	.client_timeout_ms = 30000,
 	.helper_nice = 10,
 	.helper_ioprio = (2 << 13) | 7,	/* best effort, lowest */
+	.helper_sched = SCHED_OTHER,
 	.max_event_backlog = 8 * 1024 * 1024,
 	.max_jobs = 256,
 	.job_history = 1000,
@@ -72,9 +74,17 @@ static bool no_config;
 
 static const char *option_config(const char *value);
 static const char *option_group(const char *value);
+static const char *option_helper_sched(const char *value)
+{
+	if (!priority_parse_sched(value, &options.helper_sched))
+		return "must be other, batch or idle";
+	return NULL;
+}
+
 static const char *option_log_level(const char *value);
 static const char *option_lease_backend(const char *value);
 static const char *option_helper_ioprio(const char *value);
+static const char *option_helper_sched(const char *value);
 static const char *option_metrics_listen(const char *value);
 static const char *option_migrate_listen(const char *value);
 
@@ -144,6 +154,9 @@ static const struct option_spec option_specs[] = {
 	{ "helper-ioprio", 0, OPTION_CUSTOM, NULL, 0, 0, "CLASS",
 	  "their I/O priority: be/0 ... be/7, idle or none [be/7]",
 	  option_helper_ioprio },
+	{ "helper-sched", 0, OPTION_CUSTOM, NULL, 0, 0, "POLICY",
+	  "their scheduling policy: other, batch or idle [other]",
+	  option_helper_sched },
 	{ "migrate-listen", 0, OPTION_CUSTOM, NULL, 0, 0, "ADDR:PORT",
 	  "receive migrations on this TCP address (off by default)",
 	  option_migrate_listen },

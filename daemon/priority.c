@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,12 +60,43 @@ bool priority_parse_ioprio(const char *text, int *out)
 	return false;
 }
 
+bool priority_parse_sched(const char *text, int *out)
+{
+	static const struct { const char *name; int policy; } policies[] = {
+		{ "other", SCHED_OTHER },
+		{ "batch", SCHED_BATCH },
+		{ "idle", SCHED_IDLE },
+	};
+
+	for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
+		if (strcmp(text, policies[i].name) == 0) {
+			*out = policies[i].policy;
+			return true;
+		}
+	return false;
+}
+
+/* false when the options leave the helpers as they are */
+static bool priority_lowers(void)
+{
+	return options.helper_nice != 0 ||
+	    options.helper_ioprio != IOPRIO_NONE ||
+	    options.helper_sched != SCHED_OTHER;
+}
+
 int priority_lower(pid_t pid)
 {
+	struct sched_param param = { .sched_priority = 0 };
 	int error = 0;
 
+	/* the policy first: under SCHED_IDLE the nice value no longer
+	 * counts, but it is kept for a later return to SCHED_OTHER */
+	if (options.helper_sched != SCHED_OTHER &&
+	    sched_setscheduler(pid, options.helper_sched, &param) < 0)
+		error = errno;
 	if (options.helper_nice != 0 &&
-	    setpriority(PRIO_PROCESS, pid, options.helper_nice) < 0)
+	    setpriority(PRIO_PROCESS, pid, options.helper_nice) < 0 &&
+	    error == 0)
 		error = errno;
 	if (options.helper_ioprio != IOPRIO_NONE &&
 	    syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, pid,
@@ -149,8 +181,7 @@ pid_t priority_fork_libxl_child(void *user)
 	if (!read_comm(getpid(), comm))
 		comm[0] = '\0';
 	pid = fork();
-	if (pid <= 0 || (options.helper_nice == 0 &&
-	    options.helper_ioprio == IOPRIO_NONE))
+	if (pid <= 0 || !priority_lowers())
 		return pid;
 	child = xcalloc(1, sizeof *child);
 	child->pid = pid;
@@ -168,7 +199,7 @@ int priority_lower_streamers_of(pid_t parent)
 	char path[80], list[4096], comm[16], *p, *end;
 	int lowered = 0;
 
-	if (options.helper_nice == 0 && options.helper_ioprio == IOPRIO_NONE)
+	if (!priority_lowers())
 		return 0;
 	snprintf(path, sizeof path, "/proc/%ld/task/%ld/children",
 	    (long)parent, (long)parent);

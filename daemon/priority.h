@@ -1,6 +1,6 @@
 /* The streaming children (libxl's save helper for saves, restores and
  * migrations; our dump helper) run at a lower CPU and I/O priority
- * (--helper-nice, --helper-ioprio), so that they cannot starve the loop
+ * (--helper-nice, --helper-ioprio, --helper-sched), so that they cannot starve the loop
  * that answers queries.  Children that serve running guests (device
  * models, bootloaders, hotplug scripts) keep the daemon's priority: they
  * are told apart by the program they run, seen in /proc. */
@@ -13,6 +13,10 @@
 /* What --helper-ioprio accepts: "be/N" (best effort, 0-7), "idle", "none"
  * (leave it as it is).  Returns false if text is none of those. */
 bool priority_parse_ioprio(const char *text, int *out);
+
+/* What --helper-sched accepts: "other", "batch", "idle" (the Linux
+ * scheduling policies SCHED_OTHER, _BATCH, _IDLE).  False otherwise. */
+bool priority_parse_sched(const char *text, int *out);
 
 /* Lowers pid to the helpers' priority.  Returns 0 or an errno. */
 int priority_lower(pid_t pid);

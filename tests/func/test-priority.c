@@ -1,8 +1,12 @@
 /* The streaming children (save helper, the restore's save helper inside the
  * build helper, the dump helper) run at --helper-nice / --helper-ioprio;
- * the build helper itself, whose other children serve the guest, does not. */
+ * the build helper itself, whose other children serve the guest, does not.
+ * --helper-sched idle puts them under SCHED_IDLE. */
+#include "config.h"
+
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +95,11 @@ static int wait_value(int (*read_value)(pid_t), pid_t pid, int want)
 	return now;
 }
 
+static int policy_of(pid_t pid)
+{
+	return sched_getscheduler(pid);
+}
+
 static int wait_nice(pid_t pid, int want)
 {
 	return wait_value(nice_of, pid, want);
@@ -146,6 +155,28 @@ Test(priority, options_turn_it_off, .timeout = 240)
 	usleep(300 * 1000);
 	cr_assert_eq(nice_of(helper), nice_of(d->pid));
 	cr_assert_eq(ioprio_of(helper), ioprio_of(d->pid));
+	abort_and_wait(c, save);
+	xlctl_close(c);
+	dut_free(d);
+}
+
+Test(priority, helper_sched_idle, .timeout = 240)
+{
+	struct dut *d = dut_start("--helper-sched", "idle", NULL);
+	struct xlctl *c = dut_connect(d);
+	int64_t save;
+	pid_t helper;
+
+	json_object_put(create_domain(c, "s", 512));
+	sim_ok(d, "sim-set", "{\"save_mib_s\":4}");
+	save = call_detached(c, "domain-save", "{\"domain\":\"s\",\"file\":"
+	    "\"%s/s.save\"}", d->dir);
+	helper = wait_child(d->pid, "libxl-save-help");
+	cr_assert_eq(wait_value(policy_of, helper, SCHED_IDLE), SCHED_IDLE,
+	    "save helper's policy %d", policy_of(helper));
+	cr_assert_eq(wait_ioprio(helper, IOPRIO_BE_7), IOPRIO_BE_7);
+	cr_assert_eq(policy_of(d->pid), SCHED_OTHER,
+	    "the daemon's own policy was changed");
 	abort_and_wait(c, save);
 	xlctl_close(c);
 	dut_free(d);
