@@ -48,6 +48,18 @@ pass
 
 step "xlctl destroy during a save"
 start_save $A "$TMPD/$A.save"
+# (issue 18) libxl's save helper streams at the helpers' lower priority
+# (--helper-nice 10, --helper-ioprio be/7), the daemon at its own
+helper=$(pgrep -x libxl-save-help | head -n 1)
+[ -n "$helper" ] || fail "no libxl-save-helper process during the save"
+helper_lowered() { [ "$(nice_of "$helper")" = 10 ]; }
+wait_until 5 helper_lowered ||
+	fail "libxl-save-helper $helper runs at nice '$(nice_of "$helper")', expected 10"
+[ "$(ioprio_of "$helper")" = "best-effort: prio 7" ] ||
+	fail "libxl-save-helper $helper has I/O priority '$(ioprio_of "$helper")', expected best-effort: prio 7"
+[ "$(nice_of "$(daemon_pid)")" = 0 ] ||
+	fail "the daemon itself runs at nice '$(nice_of "$(daemon_pid)")'"
+note "libxl-save-helper $helper: nice $(nice_of "$helper"), $(ioprio_of "$helper"); daemon nice $(nice_of "$(daemon_pid)")"
 timed destroy-during-save xlctl destroy $A
 wait_job "$JOB" 120
 [ "$(jqo .state)" = aborted ] ||

@@ -49,6 +49,11 @@ timed create xlctl create "$TMPD/$A.cfg"
 wait_until 60 hvm_running || fail "$A is not running: $(brief "$(xl list 2>&1)")"
 id=$(domid_of $A)
 [ -n "$(dm_pids "$id")" ] || fail "no device model for domain $id: $(ps -eo pid,args | grep -i qemu | head -n 3 | tr '\n' '|')"
+# (issue 18) a child that serves the running guest is not lowered like
+# the streaming helpers: the device model keeps the daemon's priority
+dm=$(dm_pids "$id" | head -n 1)
+[ "$(nice_of "$dm")" = "$(nice_of "$(daemon_pid)")" ] ||
+	fail "the device model $dm runs at nice '$(nice_of "$dm")', the daemon at '$(nice_of "$(daemon_pid)")'"
 [ "$(dom_field $A .type)" = hvm ] || fail "dominfo type '$(dom_field $A .type)'"
 pass
 

@@ -221,6 +221,9 @@ need_daemon() {
 
 xlctl() { timeout "${XLCTL_TIMEOUT:-300}" xlctl -c "$SOCK" "$@"; }
 daemon_pid() { cat "$PIDFILE" 2>/dev/null; }
+# a process's nice value and I/O priority as /proc and ionice show them
+nice_of() { awk '{ sub(/^.*\) /, ""); print $17 }' "/proc/$1/stat" 2>/dev/null; }
+ioprio_of() { ionice -p "$1" 2>/dev/null; }
 daemon_alive() { local p; p=$(daemon_pid) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 daemon_answers() { xlctl list; }
 daemon_answers_or_died() { daemon_answers || ! daemon_alive; }
