@@ -230,7 +230,9 @@ daemon_answers_or_died() { daemon_answers || ! daemon_alive; }
 
 # daemon_start [keep]: start xenlightd in the foreground of its own session
 # (it outlives a scenario killed at its time limit, so that the runner can
-# question it), logging to $DAEMON_LOG.  Without "keep", from empty run and
+# question it), logging to $DAEMON_LOG, with the arguments in
+# $XLT_DAEMON_ARGS (handed over as an argument: a scenario's assignment to
+# it is not exported).  Without "keep", from empty run and
 # state directories.
 daemon_start() {
 	local s
@@ -243,12 +245,12 @@ daemon_start() {
 	setsid bash -c '
 		ulimit -c unlimited
 		echo "=== xenlightd starting at $(date +%T.%N) (dom0 uptime $(cut -d" " -f1 /proc/uptime))"
-		xenlightd --foreground --rundir "$1" --statedir "$2" --log-level debug ${XLT_DAEMON_ARGS:-} &
+		xenlightd --foreground --rundir "$1" --statedir "$2" --log-level debug $4 &
 		p=$!
 		echo $p > "$3"
 		wait $p
 		echo "=== xenlightd (pid $p) exited with status $? at $(date +%T.%N)"
-	' xenlightd-wrapper "$RUNDIR" "$STATEDIR" "$PIDFILE" \
+	' xenlightd-wrapper "$RUNDIR" "$STATEDIR" "$PIDFILE" "${XLT_DAEMON_ARGS:-}" \
 		>> "$DAEMON_LOG" 2>&1 < /dev/null &
 	# a bash start takes over 10 s in a dom0 under TCG when the host is busy
 	wait_until 60 test -s "$PIDFILE" || fail "xenlightd did not start (no pid in 60 s)"
