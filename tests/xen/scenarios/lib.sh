@@ -424,10 +424,13 @@ migration_guest_type() {
 # here, through `xlctl raw`).  Prints the reply's return object (the job's
 # result, or {"job":N} with detach); false on an error reply.
 daemon_migrate_to() {
-	local sock=$1 addr=$2 dom=$3 detach=${4:-} out prep args
+	local sock=$1 addr=$2 dom=$3 detach=${4:-} out prep args err
 	if xlctl migrate --help 2>&1 | grep -q -- --dest-socket; then
-		out=$(xlctl --json migrate ${detach:+--detach} --dest-socket "$sock" "$dom" "$addr" 2>&1) ||
-			{ echo "$out"; return 1; }
+		# progress goes to stderr, the JSON answer to stdout
+		err=$(mktemp)
+		out=$(xlctl --json migrate ${detach:+--detach} --dest-socket "$sock" "$dom" "$addr" 2>"$err") ||
+			{ echo "$out"; tail -n 3 "$err"; rm -f "$err"; return 1; }
+		rm -f "$err"
 	else
 		prep=$(command xlctl -c "$sock" raw '{"execute":"migration-prepare"}' 2>&1)
 		args=$(jq -ec --arg d "$dom" '.return | {domain: $d, host, port, token}' <<< "$prep" 2>/dev/null) ||
