@@ -12,6 +12,7 @@
 #include <bsd/stdlib.h>
 
 #include "daemon/fsutil.h"
+#include "proto/mem.h"
 
 #define PARTIAL_MARK ".partial-"
 
@@ -35,15 +36,10 @@ int fsutil_write_all(int fd, const void *buf, size_t len)
 
 static char *fsutil_dirname(const char *path)
 {
-	char *copy = strdup(path);
-	char *dir;
+	char *copy = xstrdup(path);
+	char *dir = xstrdup(dirname(copy));
 
-	if (copy == NULL)
-		abort();
-	dir = strdup(dirname(copy));
 	free(copy);
-	if (dir == NULL)
-		abort();
 	return dir;
 }
 
@@ -65,11 +61,10 @@ int fsutil_fsync_parent(const char *path)
 char *fsutil_partial_name(const char *final_path)
 {
 	char *dir = fsutil_dirname(final_path);
-	char *copy = strdup(final_path), *name;
+	char *copy = xstrdup(final_path), *name;
 
-	if (copy == NULL || asprintf(&name, "%s/.%s" PARTIAL_MARK "%06x", dir,
-	    basename(copy), arc4random_uniform(0x1000000)) < 0)
-		abort();
+	xasprintf(&name, "%s/.%s" PARTIAL_MARK "%06x", dir, basename(copy),
+	    arc4random_uniform(0x1000000));
 	free(dir);
 	free(copy);
 	return name;
@@ -100,22 +95,19 @@ bool fsutil_is_partial_name(const char *name)
 int fsutil_remove_partials(const char *final_path)
 {
 	char *dir = fsutil_dirname(final_path);
-	char *copy = strdup(final_path), *prefix;
+	char *copy = xstrdup(final_path), *prefix;
 	DIR *d;
 	struct dirent *e;
 	int removed = 0;
 
-	if (copy == NULL || asprintf(&prefix, ".%s" PARTIAL_MARK,
-	    basename(copy)) < 0)
-		abort();
+	xasprintf(&prefix, ".%s" PARTIAL_MARK, basename(copy));
 	d = opendir(dir);
 	while (d != NULL && (e = readdir(d)) != NULL) {
 		char *path;
 
 		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
 			continue;
-		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
-			abort();
+		xasprintf(&path, "%s/%s", dir, e->d_name);
 		if (unlink(path) == 0)
 			removed++;
 		free(path);
@@ -154,11 +146,9 @@ int fsutil_atomic_write(const char *path, const void *data, size_t len,
 
 int fsutil_mkdirs(const char *path, mode_t mode)
 {
-	char *copy = strdup(path);
+	char *copy = xstrdup(path);
 	int rc = 0;
 
-	if (copy == NULL)
-		abort();
 	for (char *p = copy + 1; ; p++) {
 		bool end = (*p == '\0');
 
@@ -199,9 +189,7 @@ char *fsutil_read_file(const char *path, size_t max, size_t *len, int *error)
 		close(fd);
 		return NULL;
 	}
-	buf = malloc(cap);
-	if (buf == NULL)
-		abort();
+	buf = xmalloc(cap);
 	for (;;) {
 		ssize_t n;
 
@@ -213,9 +201,7 @@ char *fsutil_read_file(const char *path, size_t max, size_t *len, int *error)
 				return NULL;
 			}
 			cap *= 2;
-			buf = realloc(buf, cap);
-			if (buf == NULL)
-				abort();
+			buf = xrealloc(buf, cap);
 		}
 		n = read(fd, buf + used, cap - used - 1);
 		if (n < 0) {

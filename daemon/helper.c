@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/helper.h"
+#include "proto/mem.h"
 
 extern char **environ;
 
@@ -24,15 +25,13 @@ static char *helper_path(const char *name)
 		slash = strrchr(exe, '/');
 		if (slash != NULL) {
 			*slash = '\0';
-			if (asprintf(&path, "%s/%s", exe, name) < 0)
-				abort();
+			xasprintf(&path, "%s/%s", exe, name);
 			if (access(path, X_OK) == 0)
 				return path;
 			free(path);
 		}
 	}
-	if (asprintf(&path, "%s/%s", PKGLIBEXECDIR, name) < 0)
-		abort();
+	xasprintf(&path, "%s/%s", PKGLIBEXECDIR, name);
 	return path;
 }
 

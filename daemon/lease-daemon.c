@@ -10,6 +10,7 @@
 #include "daemon/lease-daemon.h"
 #include "daemon/lease.h"
 #include "daemon/loop.h"
+#include "proto/mem.h"
 
 static int lease_daemon_spawn(char *const args[],
     const posix_spawn_file_actions_t *actions, pid_t *pid)
@@ -31,8 +32,7 @@ struct err *lease_daemon_init(void)
 	char *records;
 	struct err *e;
 
-	if (asprintf(&records, "%s/leases", options.rundir) < 0)
-		abort();
+	xasprintf(&records, "%s/leases", options.rundir);
 	cfg.records_dir = records;
 	e = lease_init(&cfg);
 	free(records);

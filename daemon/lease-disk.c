@@ -16,6 +16,7 @@
 
 #include "daemon/lease-disk.h"
 #include "proto/json-line.h"
+#include "proto/mem.h"
 
 static const char *const lease_mode_names[] = {
 	[LEASE_SHARED] = "shared",
@@ -39,15 +40,6 @@ bool lease_mode_parse(const char *name, enum lease_mode *out)
 	return false;
 }
 
-static char *lease_strdup(const char *s)
-{
-	char *copy = strdup(s);
-
-	if (copy == NULL)
-		abort();
-	return copy;
-}
-
 struct lease_disk *lease_disks_find(const struct lease_disks *list,
     const char *path)
 {
@@ -66,15 +58,13 @@ struct lease_disk *lease_disks_add(struct lease_disks *list, const char *path,
 		if (mode == LEASE_EXCLUSIVE)
 			d->mode = LEASE_EXCLUSIVE;
 		if (d->disk == NULL && disk != NULL)
-			d->disk = lease_strdup(disk);
+			d->disk = xstrdup(disk);
 		return d;
 	}
-	list->v = reallocarray(list->v, list->n + 1, sizeof *list->v);
-	if (list->v == NULL)
-		abort();
+	list->v = xreallocarray(list->v, list->n + 1, sizeof *list->v);
 	d = &list->v[list->n++];
-	d->path = lease_strdup(path);
-	d->disk = disk != NULL ? lease_strdup(disk) : NULL;
+	d->path = xstrdup(path);
+	d->disk = disk != NULL ? xstrdup(disk) : NULL;
 	d->mode = mode;
 	return d;
 }
@@ -121,10 +111,8 @@ char *lease_json_line(json_object *root, size_t *len)
 {
 	size_t n;
 	const char *text = json_line_format(root, &n);
-	char *line = malloc(n + 2);
+	char *line = xmalloc(n + 2);
 
-	if (line == NULL)
-		abort();
 	memcpy(line, text, n);
 	line[n] = '\n';
 	line[n + 1] = '\0';
@@ -274,8 +262,7 @@ int lease_block_device_name(unsigned major_id, unsigned minor_id,
 		if (!isalnum((unsigned char)uuid[i]) &&
 		    strchr("_.:+-#", uuid[i]) == NULL)
 			return -EINVAL;
-	if (asprintf(out, "/dev/disk/by-id/dm-uuid-%s", uuid) < 0)
-		abort();
+	xasprintf(out, "/dev/disk/by-id/dm-uuid-%s", uuid);
 	return 0;
 }
 
@@ -291,7 +278,7 @@ int lease_canonical_path(const char *target, char **out)
 	if (target[0] != '/') {
 		/* not a file: a network target named the same way on every
 		 * host (rbd:pool/image, an iSCSI IQN) */
-		*out = lease_strdup(target);
+		*out = xstrdup(target);
 		return 0;
 	}
 	len = strlen(target);
@@ -344,7 +331,7 @@ int lease_canonical_path(const char *target, char **out)
 		    minor(st.st_rdev), "/sys", out) == 0)
 			return 0;
 	}
-	*out = lease_strdup(resolved);
+	*out = xstrdup(resolved);
 	return 0;
 }
 

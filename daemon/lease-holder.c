@@ -39,6 +39,7 @@
 #include "daemon/lease-record.h"
 #include "daemon/lease-wire.h"
 #include "proto/json-line.h"
+#include "proto/mem.h"
 #include "proto/schema.h"
 
 #define HOLDER_FIRST_FD 3
@@ -151,15 +152,11 @@ static struct err *holder_apply(const struct lease_disks *want)
 		struct lease_held *l = held_find(disk);
 
 		if (l == NULL) {
-			held = reallocarray(held, nheld + 1, sizeof *held);
-			if (held == NULL)
-				abort();
+			held = xreallocarray(held, nheld + 1, sizeof *held);
 			l = &held[nheld];
 			memset(l, 0, sizeof *l);
 			l->fd = -1;
-			l->disk = strdup(disk);
-			if (l->disk == NULL)
-				abort();
+			l->disk = xstrdup(disk);
 			lease_key(disk, l->key);
 			l->mode = mode;
 			e = backend->acquire(&id, l);
@@ -174,11 +171,9 @@ static struct err *holder_apply(const struct lease_disks *want)
 			e = backend->convert(&id, l, LEASE_EXCLUSIVE);
 			if (e != NULL)
 				break;
-			c.upgraded = reallocarray(c.upgraded, c.nupgraded + 1,
+			c.upgraded = xreallocarray(c.upgraded, c.nupgraded + 1,
 			    sizeof *c.upgraded);
-			if (c.upgraded == NULL ||
-			    (c.upgraded[c.nupgraded++] = strdup(disk)) == NULL)
-				abort();
+			c.upgraded[c.nupgraded++] = xstrdup(disk);
 		}
 	}
 	if (e != NULL) {
@@ -384,9 +379,7 @@ static struct err *op_release(struct lease_request *req)
 static struct err *op_domain(struct lease_request *req)
 {
 	free(id.domain);
-	id.domain = strdup(req->domain);
-	if (id.domain == NULL)
-		abort();
+	id.domain = xstrdup(req->domain);
 	for (size_t i = 0; i < nheld; i++)
 		backend->note(&id, &held[i]);
 	return NULL;
@@ -636,7 +629,7 @@ static bool parse_options(int argc, char **argv)
 			lease_warn_as(optarg);
 			break;
 		case OPT_DOMAIN:
-			id.domain = strdup(optarg);
+			id.domain = xstrdup(optarg);
 			break;
 		case OPT_HOST:
 			id.host = optarg;

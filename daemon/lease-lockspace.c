@@ -19,6 +19,7 @@
 
 #include "daemon/lease-backend.h"
 #include "daemon/lease-record.h"
+#include "proto/mem.h"
 
 /* F_OFD_SETLK fails and F_OFD_GETLK then finds the lock gone: try again
  * this many times before calling it a conflict with an unknown holder */
@@ -29,8 +30,7 @@ static char *lockspace_file(const struct lease_holder_id *id,
 {
 	char *path;
 
-	if (asprintf(&path, "%s/%s.lock", id->lockspace, l->key) < 0)
-		abort();
+	xasprintf(&path, "%s/%s.lock", id->lockspace, l->key);
 	return path;
 }
 

@@ -11,18 +11,10 @@
 
 #include "daemon/lease-record.h"
 #include "proto/json-line.h"
+#include "proto/mem.h"
 #include "proto/schema.h"
 
 #define HOST_NAME_LIMIT 255
-
-static char *record_strdup(const char *s)
-{
-	char *copy = strdup(s);
-
-	if (copy == NULL)
-		abort();
-	return copy;
-}
 
 /* A host name as gethostname gives it: printable, bounded. */
 static bool host_name_valid(const char *host)
@@ -110,9 +102,9 @@ struct err *lease_record_parse(const char *text, size_t len,
 		out->pid = (pid_t)pid;
 		out->start_time = (unsigned long long)start;
 		memcpy(out->uuid, uuid, sizeof out->uuid);
-		out->domain = record_strdup(domain);
-		out->host = record_strdup(host);
-		out->backend = record_strdup(backend);
+		out->domain = xstrdup(domain);
+		out->host = xstrdup(host);
+		out->backend = xstrdup(backend);
 	}
 	json_object_put(root);
 	return e;
@@ -152,8 +144,7 @@ char *lease_record_path(const char *dir, const char *uuid)
 {
 	char *path;
 
-	if (asprintf(&path, "%s/%s.json", dir, uuid) < 0)
-		abort();
+	xasprintf(&path, "%s/%s.json", dir, uuid);
 	return path;
 }
 
@@ -161,8 +152,7 @@ char *lease_socket_path(const char *dir, const char *uuid)
 {
 	char *path;
 
-	if (asprintf(&path, "%s/%s.sock", dir, uuid) < 0)
-		abort();
+	xasprintf(&path, "%s/%s.sock", dir, uuid);
 	return path;
 }
 
@@ -266,10 +256,10 @@ struct err *lease_owner_parse(const char *text, size_t len,
 	    !int_member(root, "pid", 1, INT_MAX, &pid))
 		e = err_new(ERR_INVALID_ARGUMENT, "a bad pid");
 	if (e == NULL) {
-		out->disk = record_strdup(disk);
-		out->host = record_strdup(host);
-		out->domain = record_strdup(domain);
-		out->uuid = uuid != NULL ? record_strdup(uuid) : NULL;
+		out->disk = xstrdup(disk);
+		out->host = xstrdup(host);
+		out->domain = xstrdup(domain);
+		out->uuid = uuid != NULL ? xstrdup(uuid) : NULL;
 		out->pid = pid;
 	}
 	json_object_put(root);

@@ -20,9 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/fsutil.h"
 #include "daemon/lease-backend.h"
 #include "daemon/lease-record.h"
-#include "daemon/fsutil.h"
+#include "proto/mem.h"
 
 #ifdef HAVE_SANLOCK
 
@@ -148,9 +149,7 @@ static struct sanlock_state *sanlock_state(struct lease_holder_id *id,
 	int rv;
 
 	if (s == NULL) {
-		s = calloc(1, sizeof *s);
-		if (s == NULL)
-			abort();
+		s = xcalloc(1, sizeof *s);
 		s->sock = -1;
 		id->backend_state = s;
 	}
@@ -186,20 +185,17 @@ static char *sanlock_path(const struct lease_holder_id *id,
 {
 	char *path;
 
-	if (asprintf(&path, "%s/%s.%s", id->lockspace, l->key, suffix) < 0)
-		abort();
+	xasprintf(&path, "%s/%s.%s", id->lockspace, l->key, suffix);
 	return path;
 }
 
 static struct sanlk_resource *sanlock_resource(const struct lease_holder_id *id,
     const struct lease_held *l, enum lease_mode mode)
 {
-	struct sanlk_resource *res = calloc(1, sizeof *res +
+	struct sanlk_resource *res = xcalloc(1, sizeof *res +
 	    sizeof(struct sanlk_disk));
 	char *path = sanlock_path(id, l, "lease");
 
-	if (res == NULL)
-		abort();
 	strncpy(res->lockspace_name, SANLOCK_LOCKSPACE_NAME, SANLK_NAME_LEN);
 	memcpy(res->name, l->key, SANLOCK_RESOURCE_NAME_LEN);
 	res->num_disks = 1;

@@ -5,6 +5,7 @@
 
 #include "daemon/lease-wire.h"
 #include "proto/json-line.h"
+#include "proto/mem.h"
 #include "proto/schema.h"
 
 static const char *const lease_op_names[LEASE_OP_COUNT] = {
@@ -89,9 +90,7 @@ struct err *lease_request_parse(const char *line, size_t len,
 			    "'domain' must be a domain name");
 			goto out;
 		}
-		out->domain = strdup(json_object_get_string(value));
-		if (out->domain == NULL)
-			abort();
+		out->domain = xstrdup(json_object_get_string(value));
 	}
 out:
 	json_object_put(root);

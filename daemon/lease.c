@@ -25,6 +25,7 @@
 #include "daemon/lease-wire.h"
 #include "daemon/lease.h"
 #include "daemon/log.h"
+#include "proto/mem.h"
 #include "proto/schema.h"
 
 #define LEASE_HOLDER_PROGRAM "xenlightd-lease-holder"
@@ -107,15 +108,6 @@ bool lease_enabled(void)
 	return lease_ready && config.backend != LEASE_BACKEND_NONE;
 }
 
-static char *lease_strdup(const char *s)
-{
-	char *copy = strdup(s);
-
-	if (copy == NULL)
-		abort();
-	return copy;
-}
-
 /* ------------------------------------------------------------------------
  * Completions: always from the loop, never inside the caller's call */
 
@@ -145,10 +137,8 @@ static void req_complete(struct lease_req *r, struct err *e)
 static struct lease_req *req_new(enum lease_op op, lease_done_fn *done,
     void *arg)
 {
-	struct lease_req *r = calloc(1, sizeof *r);
+	struct lease_req *r = xcalloc(1, sizeof *r);
 
-	if (r == NULL)
-		abort();
 	r->wire.op = op;
 	r->done = done;
 	r->arg = arg;
@@ -178,15 +168,13 @@ static struct lease_dom *dom_get(const char *uuid, const char *name)
 	if (d != NULL) {
 		if (name != NULL && strcmp(d->name, name) != 0) {
 			free(d->name);
-			d->name = lease_strdup(name);
+			d->name = xstrdup(name);
 		}
 		return d;
 	}
-	d = calloc(1, sizeof *d);
-	if (d == NULL)
-		abort();
+	d = xcalloc(1, sizeof *d);
 	snprintf(d->uuid, sizeof d->uuid, "%s", uuid);
-	d->name = lease_strdup(name != NULL ? name : uuid);
+	d->name = xstrdup(name != NULL ? name : uuid);
 	TAILQ_INIT(&d->queue);
 	d->timer = evtimer_new(config.base, dom_timeout, d);
 	d->retry = evtimer_new(config.base, dom_retry, d);
@@ -330,10 +318,8 @@ static void conn_event(struct bufferevent *bev, short what, void *arg);
 
 static void dom_attach(struct lease_dom *d, int fd)
 {
-	d->conn = bufferevent_socket_new(config.base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (d->conn == NULL)
-		abort();
+	d->conn = xcheck(bufferevent_socket_new(config.base, fd,
+	    BEV_OPT_CLOSE_ON_FREE));
 	bufferevent_setcb(d->conn, conn_read, NULL, conn_event, d);
 	bufferevent_enable(d->conn, EV_READ | EV_WRITE);
 }
@@ -801,9 +787,9 @@ void lease_rename(const char *uuid, const char *domain)
 	    !schema_valid_domain_name(domain))
 		return;
 	free(d->name);
-	d->name = lease_strdup(domain);
+	d->name = xstrdup(domain);
 	r = req_new(LEASE_OP_DOMAIN, NULL, NULL);
-	r->wire.domain = lease_strdup(domain);
+	r->wire.domain = xstrdup(domain);
 	dom_enqueue(d, r);
 }
 
@@ -913,9 +899,8 @@ void lease_recover(const struct lease_running *running, size_t n,
 		if (ent->d_name[0] == '.' || len != 36 + 5 ||
 		    strcmp(ent->d_name + 36, ".json") != 0)
 			continue;
-		if (asprintf(&path, "%s/%s", config.records_dir,
-		    ent->d_name) < 0)
-			abort();
+		xasprintf(&path, "%s/%s", config.records_dir,
+		    ent->d_name);
 		recover_record(path, running, n);
 		free(path);
 	}
@@ -1091,7 +1076,7 @@ static void start_join(void)
 
 static char *config_strdup(const char *s)
 {
-	return s != NULL ? lease_strdup(s) : NULL;
+	return s != NULL ? xstrdup(s) : NULL;
 }
 
 struct err *lease_init(const struct lease_config *cfg)
@@ -1104,9 +1089,7 @@ struct err *lease_init(const struct lease_config *cfg)
 	config.records_dir = config_strdup(cfg->records_dir);
 	config.lockspace = config_strdup(cfg->lockspace);
 	config.host = config_strdup(cfg->host);
-	complete_event = event_new(config.base, -1, 0, complete_run, NULL);
-	if (complete_event == NULL)
-		abort();
+	complete_event = xcheck(event_new(config.base, -1, 0, complete_run, NULL));
 	lease_ready = true;
 	if (config.backend == LEASE_BACKEND_NONE)
 		return NULL;

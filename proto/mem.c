@@ -38,6 +38,13 @@ void *xrealloc(void *ptr, size_t size)
 	return xcheck(realloc(ptr, size != 0 ? size : 1));
 }
 
+void *xreallocarray(void *ptr, size_t count, size_t size)
+{
+	if (size != 0 && count > (size_t)-1 / size)
+		mem_exhausted();
+	return xrealloc(ptr, count * size);
+}
+
 char *xstrdup(const char *text)
 {
 	return xcheck(strdup(text));

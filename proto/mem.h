@@ -9,6 +9,8 @@
 void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *ptr, size_t size);
+/* realloc of count elements of size, refusing an overflowing product */
+void *xreallocarray(void *ptr, size_t count, size_t size);
 char *xstrdup(const char *text);
 char *xstrndup(const char *text, size_t max);
 int xasprintf(char **out, const char *fmt, ...)
