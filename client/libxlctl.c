@@ -17,6 +17,7 @@
 
 #include "client/xlctl.h"
 #include "proto/json-line.h"
+#include "proto/mem.h"
 #include "proto/message.h"
 
 /* A message that arrived while the caller was waiting for something else. */
@@ -185,11 +186,9 @@ static bool xlctl_message_id(json_object *msg, int64_t *id)
 static void xlctl_keep(struct xlctl *c, json_object *msg)
 {
 	enum proto_message_kind kind = proto_message_kind(msg);
-	struct xlctl_kept *k = calloc(1, sizeof *k);
+	struct xlctl_kept *k = xcalloc(1, sizeof *k);
 	json_object *value;
 
-	if (k == NULL)
-		abort();
 	k->msg = msg;
 	k->seq = c->next_seq++;
 	k->has_id = xlctl_message_id(msg, &k->id);
@@ -556,9 +555,7 @@ struct xlctl *xlctl_connect_timeout(const char *socket_path, int timeout_ms,
 		return NULL;
 	}
 
-	c = calloc(1, sizeof *c);
-	if (c == NULL)
-		abort();
+	c = xcalloc(1, sizeof *c);
 	c->fd = fd;
 	c->next_id = 1;
 	line_reader_init(&c->reader, XLCTL_MAX_LINE);

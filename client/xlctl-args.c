@@ -8,6 +8,7 @@
 
 #include "client/xlctl-args.h"
 #include "client/xlctl-error.h"
+#include "proto/mem.h"
 
 const struct xlctl_flag *xlctl_flag_find(const struct xlctl_flag *const *lists,
     const char *name, size_t len, char letter)
@@ -33,10 +34,8 @@ static void xlctl_args_add(struct xlctl_args *args,
 	/* not one a word: -ppp gives three */
 	if (args->ngiven == args->given_size) {
 		args->given_size = args->given_size * 2 + 8;
-		args->given = reallocarray(args->given,
+		args->given = xreallocarray(args->given,
 		    (size_t)args->given_size, sizeof *args->given);
-		if (args->given == NULL)
-			abort();
 	}
 	args->given[args->ngiven].flag = flag;
 	args->given[args->ngiven].value = value;
@@ -104,9 +103,7 @@ int xlctl_args_parse(struct xlctl_args *args,
 	int rc = XLCTL_EXIT_OK;
 
 	memset(args, 0, sizeof *args);
-	args->argv = calloc((size_t)argc + 1, sizeof *args->argv);
-	if (args->argv == NULL)
-		abort();
+	args->argv = xcalloc((size_t)argc + 1, sizeof *args->argv);
 	for (int i = 0; i < argc && rc == XLCTL_EXIT_OK; i++) {
 		char *arg = argv[i];
 

@@ -11,6 +11,7 @@
 #include "client/xlctl-cmd.h"
 #include "client/xlctl-format.h"
 #include "client/xlctl-output.h"
+#include "proto/mem.h"
 
 /* ------------------------------------------------------------------------
  * cpupool-list */
@@ -162,10 +163,8 @@ static int xlctl_cpupool_create_build(const struct xlctl_args *args,
 		free(text);
 	}
 	for (int i = 0; i < args->argc && rc == XLCTL_EXIT_OK; i++) {
-		char *copy = strdup(args->argv[i]);
+		char *copy = xstrdup(args->argv[i]);
 
-		if (copy == NULL)
-			abort();
 		rc = xlctl_pool_setting(copy, req, err);
 		free(copy);
 	}

@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include "client/xlctl-format.h"
+#include "proto/mem.h"
 #include "proto/message.h"
 
 /* ------------------------------------------------------------------------
@@ -294,10 +295,10 @@ struct xlctl_table {
 
 struct xlctl_table *xlctl_table_new(int ncols, const char *align)
 {
-	struct xlctl_table *t = calloc(1, sizeof *t);
+	struct xlctl_table *t = xcalloc(1, sizeof *t);
 
-	if (t == NULL || ncols > XLCTL_TABLE_MAX_COLS)
-		abort();
+	if (ncols > XLCTL_TABLE_MAX_COLS)
+		abort();	/* a caller's bug: the widest table is known */
 	t->ncols = ncols;
 	t->align = align;
 	return t;
@@ -309,18 +310,15 @@ void xlctl_table_row(struct xlctl_table *t, ...)
 
 	if (t->nrows == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 16;
-		t->cells = realloc(t->cells,
+		t->cells = xrealloc(t->cells,
 		    sizeof *t->cells * (size_t)(t->cap * t->ncols));
-		if (t->cells == NULL)
-			abort();
 	}
 	va_start(ap, t);
 	for (int i = 0; i < t->ncols; i++) {
 		const char *cell = va_arg(ap, const char *);
 
-		if ((t->cells[t->nrows * t->ncols + i] =
-		    strdup(cell != NULL ? cell : "-")) == NULL)
-			abort();
+		t->cells[t->nrows * t->ncols + i] =
+		    xstrdup(cell != NULL ? cell : "-");
 	}
 	va_end(ap);
 	t->nrows++;

@@ -10,6 +10,7 @@
 #include "client/xlctl-cmd.h"
 #include "client/xlctl-format.h"
 #include "client/xlctl-output.h"
+#include "proto/mem.h"
 
 /* "Domain web1: PCI device 0000:0b:00.0 attached." */
 static int xlctl_pci_print(struct xlctl_cli *cli,
@@ -37,8 +38,7 @@ static int xlctl_pci_attach_build(const struct xlctl_args *args,
 		xlctl_req_string(req, "bdf", spec);
 		return XLCTL_EXIT_OK;
 	}
-	if ((bdf = strndup(spec, (size_t)(comma - spec))) == NULL)
-		abort();
+	bdf = xstrndup(spec, (size_t)(comma - spec));
 	xlctl_req_string(req, "bdf", bdf);
 	free(bdf);
 	if (comma[1] != '\0')

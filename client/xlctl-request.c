@@ -13,6 +13,7 @@
 #include "client/xlctl-format.h"
 #include "client/xlctl-request.h"
 #include "proto/json-line.h"
+#include "proto/mem.h"
 
 /* No request line is this long: the daemon's --max-line is 1 MiB by
  * default.  A bound, so that /dev/zero cannot eat the memory. */
@@ -76,8 +77,6 @@ void xlctl_req_path(struct xlctl_request *req, const char *key,
 {
 	char *absolute = xlctl_absolute_path(path);
 
-	if (absolute == NULL)
-		abort();
 	xlctl_req_string(req, key, absolute);
 	free(absolute);
 }
@@ -143,27 +142,23 @@ char *xlctl_absolute_path(const char *path)
 	char *dir_copy, *base_copy, *dir, *base, *real, *cwd, *out = NULL;
 
 	if (path[0] == '/')
-		return strdup(path);
+		return xstrdup(path);
 	/* Resolve the directory, not the file: a save or a dump creates
 	 * the file. */
-	dir_copy = strdup(path);
-	base_copy = strdup(path);
-	if (dir_copy == NULL || base_copy == NULL)
-		abort();
+	dir_copy = xstrdup(path);
+	base_copy = xstrdup(path);
 	dir = dirname(dir_copy);
 	base = basename(base_copy);
 	real = realpath(dir, NULL);
 	if (real != NULL && strcmp(base, ".") != 0 && strcmp(base, "..") != 0) {
-		if (asprintf(&out, "%s%s%s", real,
-		    strcmp(real, "/") == 0 ? "" : "/", base) < 0)
-			abort();
+		xasprintf(&out, "%s%s%s", real,
+		    strcmp(real, "/") == 0 ? "" : "/", base);
 	} else if ((cwd = getcwd(NULL, 0)) != NULL) {
 		/* let the daemon say what is wrong with it */
-		if (asprintf(&out, "%s/%s", cwd, path) < 0)
-			abort();
+		xasprintf(&out, "%s/%s", cwd, path);
 		free(cwd);
 	} else {
-		out = strdup(path);
+		out = xstrdup(path);
 	}
 	free(real);
 	free(dir_copy);
@@ -184,8 +179,7 @@ char *xlctl_read_file(const char *path, size_t *len,
 		    "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if ((text = malloc(cap)) == NULL)
-		abort();
+	text = xmalloc(cap);
 	for (;;) {
 		size_t n = fread(text + used, 1, cap - used - 1, f);
 
@@ -193,8 +187,7 @@ char *xlctl_read_file(const char *path, size_t *len,
 		if (used + 1 < cap || used >= XLCTL_MAX_FILE)
 			break;
 		cap *= 2;
-		if ((text = realloc(text, cap)) == NULL)
-			abort();
+		text = xrealloc(text, cap);
 	}
 	if (ferror(f)) {
 		xlctl_fail(err, XLCTL_EXIT_ERROR, XLCTL_CLASS_IO,

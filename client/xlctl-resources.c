@@ -11,6 +11,7 @@
 #include "client/xlctl-cmd.h"
 #include "client/xlctl-format.h"
 #include "client/xlctl-output.h"
+#include "proto/mem.h"
 
 /* DOMAIN SPEC...: the device spec as arguments[key], its words joined
  * with commas as xl joins them; no key without words. */
@@ -25,8 +26,7 @@ static void xlctl_build_device(const struct xlctl_args *args,
 		return;
 	for (int i = 1; i < args->argc; i++)
 		len += strlen(args->argv[i]) + 1;
-	if ((spec = calloc(1, len)) == NULL)
-		abort();
+	spec = xcalloc(1, len);
 	for (int i = 1; i < args->argc; i++) {
 		if (i > 1)
 			strcat(spec, ",");

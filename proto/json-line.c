@@ -482,9 +482,7 @@ json_object *json_line_parse(const char *line, size_t len, struct err **err)
 		*err = err_new(ERR_INVALID_MESSAGE, "malformed JSON: %s", why);
 		return NULL;
 	}
-	tok = json_tokener_new_ex(PROTO_MAX_DEPTH + 1);
-	if (tok == NULL)
-		abort();
+	tok = xcheck(json_tokener_new_ex(PROTO_MAX_DEPTH + 1));
 	/* validated already: json-c only builds the object */
 	obj = json_tokener_parse_ex(tok, line, (int)len);
 	if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue)
@@ -552,9 +550,7 @@ static void reserve(struct line_reader *lr, size_t want)
 
 		while (cap - lr->len < want)
 			cap *= 2;
-		lr->buf = realloc(lr->buf, cap);
-		if (lr->buf == NULL)
-			abort();
+		lr->buf = xrealloc(lr->buf, cap);
 		lr->cap = cap;
 	}
 }
