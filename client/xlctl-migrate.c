@@ -32,6 +32,8 @@ static const struct xlctl_flag xlctl_migrate_flags[] = {
 	  "token, e.g. \"ssh -i KEY -o BatchMode=yes\" (words split by sh)" },
 	{ "no-live", 0, NULL, "suspend the domain first, then copy it" },
 	{ "live", 0, NULL, "copy memory while the domain runs (the default)" },
+	{ "detach", 0, NULL, "print the job id and return; the migration goes "
+	  "on (xlctl job, xlctl abort)" },
 	XLCTL_FLAG_END
 };
 
@@ -149,6 +151,7 @@ static int xlctl_migrate_run(struct xlctl_cli *cli,
 	json_object *token = dest != NULL ?
 	    xlctl_token_local(cli, dest, err) :
 	    xlctl_token_ssh(args->argv[1], xlctl_args_get(args, "ssh"), err);
+	json_object *ret;
 	const char *text;
 	int rc;
 
@@ -170,7 +173,16 @@ static int xlctl_migrate_run(struct xlctl_cli *cli,
 	json_object_put(token);
 	if ((rc = xlctl_cli_connect(cli, err)) != XLCTL_EXIT_OK)
 		return rc;
-	return xlctl_job_follow(cli, req, err);
+	if (!xlctl_args_has(args, "detach"))
+		return xlctl_job_follow(cli, req, err);
+	req->options.detach = true;
+	ret = xlctl_call(cli->conn, req->execute, req->arguments,
+	    &req->options, cli->timeout_ms, err);
+	if (ret == NULL)
+		return XLCTL_EXIT_ERROR;
+	rc = xlctl_output(cli, req, ret);
+	json_object_put(ret);
+	return rc;
 }
 
 static int xlctl_migrate_print(struct xlctl_cli *cli,

@@ -296,6 +296,10 @@ static void migrate_got_ready(void *arg, const char *line, size_t len,
 		migrate_fail(job, e);
 		return;
 	}
+	/* the destination has read the whole stream: now every byte of it
+	 * is acknowledged (at the stream's end, the tail could still sit in
+	 * our send buffer on a busy machine) */
+	m->bytes = migrate_conn_bytes_sent(m->conn);
 	m->stage = MIGRATE_HANDOVER;
 	job_set_journal(job, "stage", json_object_new_string("releasing"));
 	lease_release(job->domain->uuid_text, migrate_released, job);

@@ -434,3 +434,33 @@ Test(migrate, xlctl_migrate_with_dest_socket, .timeout = 120)
 	free(cmd);
 	hosts_free(&h);
 }
+
+/* --detach: the job id comes back at once, the migration goes on */
+Test(migrate, xlctl_migrate_detached, .timeout = 120)
+{
+	struct hosts h;
+	char *cmd, line[512] = "";
+	FILE *out;
+	long long job = -1;
+	json_object *ended;
+	const char *dir = getenv("XENLIGHTD_BUILDDIR");
+
+	hosts_start(&h);
+	json_object_put(create_domain(h.ca, "x2", 32));
+	cmd = test_format("%s/client/xlctl -c %s --json migrate --detach x2 "
+	    "somewhere --dest-socket %s", dir != NULL ? dir : ".",
+	    h.a->socket, h.b->socket);
+	out = popen(cmd, "r");
+	cr_assert_not_null(out);
+	if (fgets(line, sizeof line, out) != NULL)
+		sscanf(line, "{ \"job\": %lld", &job);
+	cr_assert_eq(pclose(out), 0, "%s: %s", cmd, line);
+	cr_assert_gt(job, 0, "no job id in '%s'", line);
+	ended = wait_job(h.ca, job, 60000);
+	cr_assert_str_eq(json_object_get_string(json_object_object_get(ended,
+	    "state")), "completed", "%s", json_object_to_json_string(ended));
+	json_object_put(ended);
+	cr_assert_eq(settled_on(&h, "x2", false, 20000), 'b');
+	free(cmd);
+	hosts_free(&h);
+}
