@@ -328,8 +328,7 @@ static struct err *cmd_reset(json_object *args, json_object **ret)
 	sim_lock();
 	sim_settings_default(&sim_host.settings);
 	sim_fault_clear();
-	sim_pci_reset();
-	sim_cpupool_reset();
+	sim_host_reset_devices();
 	sim_host_save();
 	sim_unlock();
 	*ret = sim_settings_json(&sim_host.settings);
@@ -480,7 +479,7 @@ static void conn_update_interest(struct conn *c)
 		c->want_write = want;
 }
 
-void sim_control_conn_ready(void *obj, short revents)
+static void conn_ready(void *obj, short revents)
 {
 	struct conn *c = obj;
 	struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLOUT };
@@ -522,7 +521,7 @@ void sim_control_conn_ready(void *obj, short revents)
 	conn_update_interest(c);
 }
 
-void sim_control_listen_ready(void *obj)
+static void listen_ready(void *obj, short revents)
 {
 	for (;;) {
 		int fd = accept4(listen_fd, NULL, NULL,
@@ -536,7 +535,7 @@ void sim_control_listen_ready(void *obj)
 		c->fd = fd;
 		line_reader_init(&c->lr, CONTROL_MAX_LINE);
 		if (sim_fd_register(&c->reg, SIM_REG_CONTROL_CONN, fd, POLLIN,
-		    c) != 0) {
+		    conn_ready, c) != 0) {
 			close(fd);
 			line_reader_free(&c->lr);
 			free(c);
@@ -590,7 +589,7 @@ void sim_control_start(void)
 	}
 	umask(old_umask);
 	if (sim_fd_register(&listen_reg, SIM_REG_CONTROL_LISTEN, listen_fd,
-	    POLLIN, NULL) != 0) {
+	    POLLIN, listen_ready, NULL) != 0) {
 		unlink(sock_path);
 		goto fail;
 	}

@@ -29,6 +29,15 @@ struct watcher {
 };
 
 static struct watcher *watchers;
+static void events_kick(void);
+static void events_arm(void);
+static void events_ready(void *obj, short revents);
+static void guest_timer_fired(void *obj);
+/* The state tells of domain changes through this, once anybody watches. */
+static struct sim_domain_watch domain_watch = {
+	.changed = events_kick,
+	.pending = events_arm,
+};
 static int event_pipe[2] = { -1, -1 };
 static struct sim_reg *pipe_reg;
 static struct sim_reg *guest_timer;
@@ -72,7 +81,7 @@ static int open_event_pipe(void)
 	if (pipe2(event_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return ERROR_FAIL;
 	rc = sim_fd_register(&pipe_reg, SIM_REG_EVENTS, event_pipe[0], POLLIN,
-	    NULL);
+	    events_ready, NULL);
 	if (rc != 0) {
 		pipe_reg = NULL;
 		close_event_pipe();
@@ -80,7 +89,7 @@ static int open_event_pipe(void)
 	return rc;
 }
 
-void sim_events_kick(void)
+static void events_kick(void)
 {
 	if (event_pipe[1] >= 0 && write(event_pipe[1], "!", 1) < 0 &&
 	    errno != EAGAIN)
@@ -98,7 +107,7 @@ static libxl_event *new_event(libxl_event_type type, const struct watcher *w)
 	return ev;
 }
 
-void sim_events_ready(void)
+static void events_ready(void *obj, short revents)
 {
 	char buf[256];
 
@@ -143,14 +152,15 @@ int libxl_evenable_domain_death(libxl_ctx *ctx, uint32_t domid,
 		free(w);
 		return rc;
 	}
+	sim_domain_watch(&domain_watch);
 	w->next = watchers;
 	if (watchers != NULL)
 		watchers->prev = w;
 	watchers = w;
 	/* The first xenstore watch fires at once; report domains that are
 	 * already shut down or gone without waiting for a change. */
-	sim_events_kick();
-	sim_events_arm();
+	events_kick();
+	events_arm();
 	*evgen_out = (libxl_evgen_domain_death *)w;
 	return 0;
 }
@@ -175,7 +185,7 @@ void libxl_evdisable_domain_death(libxl_ctx *ctx, libxl_evgen_domain_death *evg)
 }
 
 /* Keeps one timer for the earliest guest action of a running guest. */
-void sim_events_arm(void)
+static void events_arm(void)
 {
 	int64_t earliest = INT64_MAX, now;
 
@@ -201,13 +211,13 @@ void sim_events_arm(void)
 	}
 	now = sim_now_ms();
 	if (sim_timer_register(&guest_timer, SIM_REG_GUEST_TIMER,
-	    earliest > now ? earliest - now : 0, NULL) != 0)
+	    earliest > now ? earliest - now : 0, guest_timer_fired, NULL) != 0)
 		guest_timer = NULL;
 	else
 		guest_timer_at = earliest;
 }
 
-void sim_events_guest_timer(void)
+static void guest_timer_fired(void *obj)
 {
 	int64_t now = sim_now_ms();
 
@@ -216,7 +226,7 @@ void sim_events_guest_timer(void)
 	    sim_host.maybe_pending && d != NULL; d = d->hh.next)
 		if (d->pending_reason >= 0)
 			sim_domain_refresh(d, now);
-	sim_events_arm();
+	events_arm();
 }
 
 void sim_events_ctx_free(void)

@@ -10,24 +10,6 @@
 
 #include "sim/sim.h"
 
-const char *const sim_fault_op_names[SIM_FAULT_OP_COUNT] = {
-	[SIM_FAULT_SAVE] = "save",
-	[SIM_FAULT_RESTORE] = "restore",
-	[SIM_FAULT_CREATE] = "create",
-	[SIM_FAULT_DUMP] = "dump",
-	[SIM_FAULT_MIGRATE] = "migrate",
-	[SIM_FAULT_DEVICE] = "device",
-	[SIM_FAULT_SHUTDOWN] = "shutdown",
-};
-
-const char *const sim_fault_kind_names[SIM_FAULT_KIND_COUNT] = {
-	[SIM_FAULT_NONE] = NULL,
-	[SIM_FAULT_FAIL] = "fail",
-	[SIM_FAULT_IO_ERROR] = "io-error",
-	[SIM_FAULT_HELPER_CRASH] = "helper-crash",
-	[SIM_FAULT_HANG] = "hang",
-};
-
 static void fault_unlink(struct sim_fault *f)
 {
 	for (struct sim_fault **pp = &sim_host.faults; *pp != NULL;
@@ -108,15 +90,4 @@ void sim_fault_clear(void)
 	sim_host.faults = NULL;
 	sim_host_save();
 	sim_unlock();
-}
-
-void sim_fault_free_list(struct sim_fault *list)
-{
-	while (list != NULL) {
-		struct sim_fault *next = list->next;
-
-		free(list->domain);
-		free(list);
-		list = next;
-	}
 }

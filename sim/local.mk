@@ -4,7 +4,9 @@
 pkglib_LTLIBRARIES += sim/libxenlight-sim.la
 sim_libxenlight_sim_la_SOURCES = \
 	sim/sim.h \
+	sim/app.c \
 	sim/control.c \
+	sim/domain.c \
 	sim/events.c \
 	sim/faults.c \
 	sim/handles.c \
@@ -19,7 +21,9 @@ sim_libxenlight_sim_la_SOURCES = \
 	sim/ops-domain.c \
 	sim/ops-tune.c \
 	sim/persist.c \
+	sim/osevent.c \
 	sim/query.c \
+	sim/shared.c \
 	sim/state.c \
 	sim/stream.c \
 	sim/xenstat.c

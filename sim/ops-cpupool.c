@@ -18,12 +18,6 @@
 
 #include "sim/sim.h"
 
-void sim_cpupool_reset(void)
-{
-	json_object_put(sim_host.cpupools);
-	sim_host.cpupools = NULL;
-}
-
 static int host_cpus(void)
 {
 	return (int)sim_host.settings.host_cpus;

@@ -6,54 +6,10 @@
  * (libxl_device.c:1063-1068). */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/sim.h"
-
-/* Linux-style disk numbers, as libxl__device_disk_dev_number. */
-int sim_vdev_devid(const char *vdev)
-{
-	const char *p;
-	int disk = 0, part = 0;
-
-	if (vdev == NULL)
-		return -1;
-	if (strspn(vdev, "0123456789") == strlen(vdev) && vdev[0] != '\0')
-		return atoi(vdev);
-	if (strncmp(vdev, "xvd", 3) == 0 || strncmp(vdev, "hd", 2) == 0 ||
-	    strncmp(vdev, "sd", 2) == 0) {
-		p = vdev + (vdev[0] == 'x' ? 3 : 2);
-		if (!islower((unsigned char)*p))
-			return -1;
-		disk = -1;
-		while (islower((unsigned char)*p))
-			disk = (disk + 1) * 26 + (*p++ - 'a');
-		if (*p != '\0') {
-			if (strspn(p, "0123456789") != strlen(p))
-				return -1;
-			part = atoi(p);
-		}
-	} else {
-		return -1;
-	}
-	if (vdev[0] == 'x') {
-		if (disk < 16 && part < 16)
-			return (202 << 8) | (disk << 4) | part;
-		return (1 << 28) | (disk << 8) | part;
-	}
-	if (vdev[0] == 'h') {
-		static const int major[] = { 3, 3, 22, 22 };
-
-		if (disk > 3 || part > 63)
-			return -1;
-		return (major[disk] << 8) | ((disk & 1) << 6) | part;
-	}
-	if (disk > 15 || part > 15)
-		return -1;
-	return (8 << 8) | (disk << 4) | part;
-}
 
 enum device_kind { DEV_DISK, DEV_NIC };
 

@@ -41,12 +41,6 @@ static bool same_device(const libxl_device_pci *a, const libxl_device_pci *b)
 	    a->func == b->func;
 }
 
-void sim_pci_reset(void)
-{
-	json_object_put(sim_host.pci_assignable);
-	sim_host.pci_assignable = NULL;
-}
-
 static int assignable_index(const char *bdf)
 {
 	json_object *a = sim_host.pci_assignable;

@@ -29,11 +29,19 @@
 
 struct sim_op *sim_ops;
 
+static void ops_domain_gone(uint32_t domid);
+
+/* A domain that goes while an op works on it ends the op's child. */
+static struct sim_domain_watch domain_watch = {
+	.gone = ops_domain_gone,
+};
+
 struct sim_op *sim_op_new(libxl_ctx *ctx, const char *what, uint32_t domid,
     const libxl_asyncop_how *how)
 {
 	struct sim_op *op = calloc(1, sizeof *op);
 
+	sim_domain_watch(&domain_watch);
 	op->ctx = ctx;
 	op->what = what;
 	op->domid = domid;
@@ -126,6 +134,15 @@ void sim_op_complete(struct sim_op *op, int rc)
 		op_free(op);
 }
 
+static void op_timer_fired(void *obj)
+{
+	struct sim_op *op = obj;
+
+	op->timer = NULL;
+	op->timer_pending = false;
+	op->on_timer(op);
+}
+
 void sim_op_wait_ms(struct sim_op *op, int64_t ms, sim_op_fn *on_timer)
 {
 	int rc;
@@ -142,18 +159,12 @@ void sim_op_wait_ms(struct sim_op *op, int64_t ms, sim_op_fn *on_timer)
 		}
 		return;
 	}
-	rc = sim_timer_register(&op->timer, SIM_REG_OP_TIMER, ms, op);
+	rc = sim_timer_register(&op->timer, SIM_REG_OP_TIMER, ms,
+	    op_timer_fired, op);
 	if (rc != 0) {
 		op->timer_pending = false;
 		sim_op_complete(op, rc);
 	}
-}
-
-void sim_op_timer_fired(struct sim_op *op)
-{
-	op->timer = NULL;
-	op->timer_pending = false;
-	op->on_timer(op);
 }
 
 void sim_op_wait_forever(struct sim_op *op)
@@ -189,6 +200,8 @@ void sim_op_quick(struct sim_op *op, sim_op_fn *finish)
 		sim_op_wait_ms(op, SIM_QUICK_MS, finish);
 }
 
+static void op_pipe_ready(void *obj, short revents);
+
 void sim_op_watch_child(struct sim_op *op, pid_t pid, int pipe_fd, int go_fd)
 {
 	op->pid = pid;
@@ -197,7 +210,7 @@ void sim_op_watch_child(struct sim_op *op, pid_t pid, int pipe_fd, int go_fd)
 	op->go_fd = go_fd;
 	if (op->async && pipe_fd >= 0 &&
 	    sim_fd_register(&op->pipe_reg, SIM_REG_OP_PIPE, pipe_fd, POLLIN,
-	    op) != 0)
+	    op_pipe_ready, op) != 0)
 		op->pipe_reg = NULL;	/* read it when the child is reaped */
 }
 
@@ -236,8 +249,10 @@ static void read_pipe(struct sim_op *op)
 	}
 }
 
-void sim_op_pipe_ready(struct sim_op *op)
+static void op_pipe_ready(void *obj, short revents)
 {
+	struct sim_op *op = obj;
+
 	if (op->pipe_fd >= 0)
 		read_pipe(op);
 }
@@ -289,7 +304,7 @@ bool sim_ops_reaped(pid_t pid, int status)
 	return false;
 }
 
-void sim_ops_domain_gone(uint32_t domid)
+static void ops_domain_gone(uint32_t domid)
 {
 	for (struct sim_op *op = sim_ops; op != NULL; op = op->next) {
 		if (op->domid != domid || op->done)

@@ -1,10 +1,9 @@
 /* The state files of the simulated host, in $XENLIGHTD_SIM_RUNDIR/sim/:
  * host.json (settings, faults, next domid, creation time) and one
  * domain-<domid>.json per domain, each replaced atomically (a temporary
- * file renamed over it) under the state lock, and counted in the shared
- * generations (state.c).  The owning process writes every domain; another
- * one only the domains it built.  Domain-0 has no file: it always
- * exists. */
+ * file renamed over it).  Their JSON, and reading them: shared.c reads
+ * and writes them under the state lock, counted in the shared
+ * generations.  Domain-0 has no file: it always exists. */
 #include "config.h"
 
 #include <dirent.h>
@@ -80,7 +79,7 @@ char *sim_persist_path(const char *leaf)
 	return p;
 }
 
-static char *domain_path(uint32_t domid)
+char *sim_persist_domain_path(uint32_t domid)
 {
 	char leaf[64];
 
@@ -88,7 +87,7 @@ static char *domain_path(uint32_t domid)
 	return sim_persist_path(leaf);
 }
 
-static void write_atomically(const char *path, json_object *obj)
+void sim_persist_write(const char *path, json_object *obj)
 {
 	char *tmp;
 	const char *text = json_object_to_json_string_ext(obj,
@@ -114,25 +113,6 @@ static void write_atomically(const char *path, json_object *obj)
 		fprintf(stderr, "libxenlight-sim: cannot rename %s: %s\n", tmp,
 		    strerror(errno));
 	free(tmp);
-}
-
-static bool may_write(const struct sim_domain *d)
-{
-	return sim_is_owner() || d->local;
-}
-
-void sim_persist_forget(struct sim_domain *d)
-{
-	char *path;
-
-	if (!may_write(d))
-		return;
-	path = domain_path(d->domid);
-	sim_lock();
-	sim_state_changed(&sim_host.shared->domain[d->domid]);
-	unlink(path);
-	sim_unlock();
-	free(path);
 }
 
 static json_object *read_json_file(const char *path)
@@ -186,10 +166,9 @@ json_object *sim_fault_json(const struct sim_fault *f)
 	return o;
 }
 
-void sim_host_save(void)
+json_object *sim_persist_host_json(void)
 {
 	json_object *o, *faults;
-	char *path;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "version", json_object_new_int(1));
@@ -211,14 +190,7 @@ void sim_host_save(void)
 	if (sim_host.cpupools != NULL)
 		json_object_object_add(o, "cpupools",
 		    json_object_get(sim_host.cpupools));
-	path = sim_persist_path("host.json");
-	sim_lock();
-	sim_state_changed(&sim_host.shared->host);
-	sim_host.seen_host = sim_host.shared->host;
-	write_atomically(path, o);
-	sim_unlock();
-	free(path);
-	json_object_put(o);
+	return o;
 }
 
 static void load_settings(json_object *o, struct sim_settings *s)
@@ -262,8 +234,7 @@ void sim_persist_load_host(void)
 	sim_host.next_domid = 1;
 	sim_host.next_fault_id = 1;
 	sim_host.created_ms = sim_now_ms();
-	sim_pci_reset();
-	sim_cpupool_reset();
+	sim_host_reset_devices();
 	if (o == NULL)
 		return;
 	if (json_object_object_get_ex(o, "pci_assignable", &v) &&
@@ -340,7 +311,7 @@ static void cpumaps_from_json(json_object *o, const char *key, uint8_t *maps,
 	}
 }
 
-static json_object *domain_to_json(const struct sim_domain *d)
+json_object *sim_persist_domain_json(const struct sim_domain *d)
 {
 	json_object *o = json_object_new_object(), *a;
 	char uuid[37], hex[2 * SIM_CPUMAP_BYTES + 1];
@@ -406,23 +377,6 @@ static json_object *domain_to_json(const struct sim_domain *d)
 	    json_object_new_int64(d->pending_at_ms));
 	json_object_object_add(o, "config", json_tokener_parse(d->config));
 	return o;
-}
-
-void sim_domain_save(struct sim_domain *d)
-{
-	json_object *o;
-	char *path;
-
-	if (d->domid == 0 || d->dying || !may_write(d))
-		return;
-	o = domain_to_json(d);
-	path = domain_path(d->domid);
-	sim_lock();
-	sim_state_changed(&sim_host.shared->domain[d->domid]);
-	write_atomically(path, o);
-	sim_unlock();
-	free(path);
-	json_object_put(o);
 }
 
 static struct sim_domain *domain_from_json(json_object *o)
@@ -503,7 +457,7 @@ void sim_persist_load_domains(void)
 		if (o != NULL)
 			json_object_put(o);
 		if (d == NULL || d->domid != domid ||
-		    sim_domain_by_name(d->name) != NULL) {
+		    sim_domain_named(d->name) != NULL) {
 			fprintf(stderr, "libxenlight-sim: ignoring %s\n", path);
 			if (d != NULL)
 				sim_domain_free(d);
@@ -530,7 +484,7 @@ void sim_persist_load_domains(void)
  * destroying has no file any more and stays until its destroy ends. */
 void sim_persist_reload_domain(uint32_t domid)
 {
-	char *path = domain_path(domid);
+	char *path = sim_persist_domain_path(domid);
 	json_object *o = read_json_file(path);
 	struct sim_domain *old, *d = o != NULL ? domain_from_json(o) : NULL;
 	bool local = false;
@@ -558,7 +512,7 @@ void sim_persist_reload_domain(uint32_t domid)
 	}
 	if (d == NULL)
 		return;
-	if (sim_domain_by_name(d->name) != NULL) {
+	if (sim_domain_named(d->name) != NULL) {
 		fprintf(stderr, "libxenlight-sim: domain %u: its name '%s' is "
 		    "taken; ignored\n", domid, d->name);
 		sim_domain_free(d);
@@ -569,8 +523,8 @@ void sim_persist_reload_domain(uint32_t domid)
 	sim_host.used_memkb += d->target_memkb;
 	if (d->pending_reason >= 0) {
 		sim_host.maybe_pending = true;
-		sim_events_arm();
+		sim_domains_pending();
 	}
 	/* watchers look again: it may have shut down, or appeared */
-	sim_events_kick();
+	sim_domains_changed();
 }

@@ -4,9 +4,10 @@
  * the application gets a real ctx and the real IDL helpers; the operations
  * that would reach the hypervisor are replaced by the functions in ops-*.c
  * and query.c, which follow libxl's ao/osevent/childproc contract exactly:
- * every wait goes through the application's hooks (hooks.c), completions are
- * queued on an "egc" and delivered when the outermost libxl entry point
- * returns, children are reaped from libxl_childproc_sigchld_occurred.
+ * every wait goes through the application's hooks (osevent.c), completions
+ * are queued on an "egc" (app.c) and delivered when the outermost libxl
+ * entry point returns, children are reaped from
+ * libxl_childproc_sigchld_occurred (hooks.c).
  *
  * Internal names are hidden by sim/sim.map: only libxl_*, xc_*, xs_* and
  * xenstat_* leave the shared object. */
@@ -99,7 +100,7 @@ struct sim_fault *sim_fault_add(enum sim_fault_op op, enum sim_fault_kind kind,
 void sim_fault_clear(void);
 void sim_fault_free_list(struct sim_fault *list);
 
-/* ---- the host and its domains (state.c) ---- */
+/* ---- the host and its domains (state.c, shared.c, domain.c) ---- */
 
 struct sim_domain {
 	uint32_t domid;
@@ -145,7 +146,7 @@ struct sim_domain {
 };
 
 /* Shared by every process on the run directory, mapped from
- * <statedir>/generations (see state.c). */
+ * <statedir>/generations (see shared.c). */
 struct sim_shared {
 	uint64_t gen;				/* bumped by every change */
 	uint64_t host;				/* gen of host.json's */
@@ -182,6 +183,68 @@ struct sim_host {
 
 extern struct sim_host sim_host;
 
+/* The host in memory, as it is: nothing here loads it (state.c). */
+bool sim_is_owner(void);
+void sim_settings_default(struct sim_settings *s);
+int64_t sim_now_ms(void);
+void sim_uuid_string(const libxl_uuid *uuid, char out[37]);
+uint64_t sim_random64(void);
+int sim_vdev_devid(const char *vdev);	/* -1: not a disk name */
+/* Forgets the host state of ops-pci.c and ops-cpupool.c. */
+void sim_host_reset_devices(void);
+
+struct sim_domain *sim_domain_alloc(int max_vcpus);
+void sim_domain_insert(struct sim_domain *d);
+void sim_domain_free(struct sim_domain *d);
+struct sim_domain *sim_domain_named(const char *name);
+/* Out of this process's view only (its file is gone already). */
+void sim_domain_drop(struct sim_domain *d);
+void sim_domain_set_config(struct sim_domain *d, const char *config_json);
+void sim_domain_set_target(struct sim_domain *d, uint64_t target_memkb);
+void sim_domain_rename(struct sim_domain *d, const char *name);
+
+bool sim_domain_running(const struct sim_domain *d);
+void sim_domain_fold(struct sim_domain *d, int64_t now);
+uint64_t sim_domain_uptime_ms(const struct sim_domain *d, int64_t now);
+uint64_t sim_domain_run_ms(const struct sim_domain *d, int64_t now);
+uint64_t sim_domain_vcpu_ns(const struct sim_domain *d, int vcpu,
+    int64_t now);
+uint64_t sim_domain_cpu_ns(const struct sim_domain *d, int64_t now);
+int sim_domain_online_count(const struct sim_domain *d);
+bool sim_domain_vcpu_online(const struct sim_domain *d, int vcpu);
+const char *sim_domain_state_name(const struct sim_domain *d);
+void sim_domain_guest_state(const struct sim_domain *d, char out[17]);
+
+/* Who watches the domains from above the state (the death watch in
+ * events.c, the ops in flight in ops.c) registers once, when it first has
+ * something to watch; before that, what it would do is nothing. */
+struct sim_domain_watch {
+	struct sim_domain_watch *next;
+	bool listening;
+	void (*changed)(void);	/* a domain changed, came or went */
+	void (*pending)(void);	/* a guest will shut down by itself */
+	void (*gone)(uint32_t domid);	/* out of this process's view */
+};
+void sim_domain_watch(struct sim_domain_watch *w);
+void sim_domains_changed(void);
+void sim_domains_pending(void);
+
+/* ---- state files: their JSON, and reading them (persist.c) ---- */
+
+char *sim_persist_path(const char *leaf);
+char *sim_persist_domain_path(uint32_t domid);
+int sim_persist_mkdir(const char *path);
+void sim_persist_write(const char *path, json_object *obj);
+json_object *sim_persist_host_json(void);
+json_object *sim_persist_domain_json(const struct sim_domain *d);
+json_object *sim_settings_json(const struct sim_settings *s);
+json_object *sim_fault_json(const struct sim_fault *f);
+void sim_persist_load_host(void);
+void sim_persist_load_domains(void);
+void sim_persist_reload_domain(uint32_t domid);
+
+/* ---- the host shared between processes (shared.c) ---- */
+
 void sim_state_load(void);
 void sim_state_reload(void);
 /* Every change of shared state, read-modify-write included, runs between
@@ -196,52 +259,26 @@ void sim_state_changed(uint64_t *slot);
  * the top of the exported functions. */
 void sim_sync(void);
 void sim_state_become_owner(void);
-bool sim_is_owner(void);
-void sim_settings_default(struct sim_settings *s);
-
-struct sim_domain *sim_domain_alloc(int max_vcpus);
-void sim_domain_insert(struct sim_domain *d);
-void sim_domain_free(struct sim_domain *d);
-
-/* ---- state files (persist.c) ---- */
-
 void sim_host_save(void);
 void sim_domain_save(struct sim_domain *d);
-void sim_persist_load_host(void);
-void sim_persist_load_domains(void);
-void sim_persist_reload_domain(uint32_t domid);
-void sim_persist_forget(struct sim_domain *d);
-char *sim_persist_path(const char *leaf);
-int sim_persist_mkdir(const char *path);
+/* Its file goes: Xen destroys it, whether or not we live to see it. */
+void sim_domain_forget(struct sim_domain *d);
+
+/* ---- the domains' life (domain.c) ---- */
 
 struct sim_domain *sim_domain_find(uint32_t domid);
 struct sim_domain *sim_domain_by_name(const char *name);
 struct sim_domain *sim_domain_lookup(const char *text);
 int sim_domain_count(void);
 struct sim_domain *sim_domain_first(void);	/* ascending domid */
+uint64_t sim_free_memkb(void);
+uint64_t sim_host_memkb(void);
 
 struct sim_domain *sim_domain_new(const char *name, const libxl_uuid *uuid,
     libxl_domain_type type, uint64_t max_memkb, uint64_t target_memkb,
     int max_vcpus, const libxl_bitmap *online, const char *config);
 void sim_domain_remove(struct sim_domain *d);
-/* Out of this process's view only (its file is gone already). */
-void sim_domain_drop(struct sim_domain *d);
-void sim_domain_set_config(struct sim_domain *d, const char *config_json);
-void sim_domain_set_target(struct sim_domain *d, uint64_t target_memkb);
-void sim_domain_rename(struct sim_domain *d, const char *name);
-
-int64_t sim_now_ms(void);
-bool sim_domain_running(const struct sim_domain *d);
-void sim_domain_fold(struct sim_domain *d, int64_t now);
 void sim_domain_refresh(struct sim_domain *d, int64_t now);
-uint64_t sim_domain_uptime_ms(const struct sim_domain *d, int64_t now);
-uint64_t sim_domain_run_ms(const struct sim_domain *d, int64_t now);
-uint64_t sim_domain_vcpu_ns(const struct sim_domain *d, int vcpu,
-    int64_t now);
-uint64_t sim_domain_cpu_ns(const struct sim_domain *d, int64_t now);
-int sim_domain_online_count(const struct sim_domain *d);
-bool sim_domain_vcpu_online(const struct sim_domain *d, int vcpu);
-
 void sim_domain_pause(struct sim_domain *d);
 void sim_domain_unpause(struct sim_domain *d);
 void sim_domain_shutdown(struct sim_domain *d, int reason, int64_t at);
@@ -250,17 +287,7 @@ void sim_domain_set_dying(struct sim_domain *d);
 void sim_domain_request(struct sim_domain *d, int reason);
 void sim_domain_set_vcpus(struct sim_domain *d, const uint8_t *online);
 
-const char *sim_domain_state_name(const struct sim_domain *d);
-void sim_domain_guest_state(const struct sim_domain *d, char out[17]);
-uint64_t sim_free_memkb(void);
-uint64_t sim_host_memkb(void);
-void sim_uuid_string(const libxl_uuid *uuid, char out[37]);
-uint64_t sim_random64(void);
-json_object *sim_settings_json(const struct sim_settings *s);
-json_object *sim_fault_json(const struct sim_fault *f);
-int sim_vdev_devid(const char *vdev);	/* -1: not a disk name */
-
-/* ---- the application's hooks, registrations, egc (hooks.c) ---- */
+/* ---- the application (app.c) and its osevent hooks (osevent.c) ---- */
 
 enum sim_reg_kind {
 	SIM_REG_CONTROL_LISTEN,
@@ -292,15 +319,25 @@ struct sim_app {
 extern struct sim_app sim_app;
 
 bool sim_have_hooks(void);
+
+/* What a registration calls when the application reports it, inside
+ * libxl_osevent_occurred_* (an egc is open). */
+typedef void sim_fd_ready_fn(void *obj, short revents);
+typedef void sim_timer_fn(void *obj);
+
 int sim_fd_register(struct sim_reg **out, enum sim_reg_kind kind, int fd,
-    short events, void *obj);
+    short events, sim_fd_ready_fn *ready, void *obj);
 int sim_fd_modify(struct sim_reg *reg, short events);
 void sim_fd_deregister(struct sim_reg *reg);
 int sim_timer_register(struct sim_reg **out, enum sim_reg_kind kind,
-    int64_t delay_ms, void *obj);
+    int64_t delay_ms, sim_timer_fn *fired, void *obj);
 void sim_timer_cancel(struct sim_reg *reg);
 int sim_live_fds(void);
 int sim_live_timers(void);
+/* Real libxl's registrations go through these, to be counted. */
+extern const libxl_osevent_hooks sim_real_libxl_hooks;
+/* libxl asserts that its entry points are not called from a hook. */
+void sim_check_not_in_hook(const char *fn);
 
 /* The "egc": completions and events are queued while a libxl entry point
  * runs and delivered when the outermost one returns, as libxl does. */
@@ -394,11 +431,8 @@ void sim_op_wait_forever(struct sim_op *op);
 void sim_op_quick(struct sim_op *op, sim_op_fn *finish);
 void sim_op_watch_child(struct sim_op *op, pid_t pid, int pipe_fd,
     int go_fd);
-void sim_op_timer_fired(struct sim_op *op);
-void sim_op_pipe_ready(struct sim_op *op);
 void sim_ops_reap(void);
 bool sim_ops_reaped(pid_t pid, int status);
-void sim_ops_domain_gone(uint32_t domid);
 int sim_ops_count(void);
 bool sim_want_inline(void);
 int sim_require_owner(uint32_t domid, const char *what);
@@ -415,9 +449,6 @@ int sim_destroyer_start(struct sim_op *op, sim_op_fn *on_child);
 
 /* ---- PCI devices and CPU pools (ops-pci.c, ops-cpupool.c) ---- */
 
-/* Forgets the host state of both (sim-reset). */
-void sim_pci_reset(void);
-void sim_cpupool_reset(void);
 /* A new domain's configuration: its PCI devices are assignable and no
  * domain's, its pool exists.  0, or the libxl error (logged). */
 int sim_pci_check_config(libxl_ctx *ctx, const char *config_json);
@@ -453,10 +484,6 @@ void sim_filler(uint64_t seed, uint64_t offset, void *buf, size_t len);
 
 /* ---- events (events.c) ---- */
 
-void sim_events_kick(void);
-void sim_events_ready(void);
-void sim_events_guest_timer(void);
-void sim_events_arm(void);
 void sim_events_ctx_free(void);
 int sim_events_watchers(void);
 
@@ -464,7 +491,5 @@ int sim_events_watchers(void);
 
 void sim_control_start(void);
 void sim_control_stop(void);
-void sim_control_listen_ready(void *obj);
-void sim_control_conn_ready(void *obj, short revents);
 
 #endif
