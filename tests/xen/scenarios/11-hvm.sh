@@ -54,6 +54,14 @@ id=$(domid_of $A)
 dm=$(dm_pids "$id" | head -n 1)
 [ "$(nice_of "$dm")" = "$(nice_of "$(daemon_pid)")" ] ||
 	fail "the device model $dm runs at nice '$(nice_of "$dm")', the daemon at '$(nice_of "$(daemon_pid)")'"
+# The firmware is done when SeaBIOS gives up on booting (it has no disk):
+# a save while hvmloader or SeaBIOS still run in real mode could hit the
+# MMIO emulation of the nested, emulated SVM (seen once: "MMIO emulation
+# failed ... Triple fault" in xl dmesg, under TCG at load 6), which is the
+# test machine's, not the daemon's
+firmware_done() { xl dmesg | grep -q "(d$id) No bootable device"; }
+wait_until 300 firmware_done ||
+	fail "SeaBIOS did not finish in domain $id: $(xl dmesg | grep "(d$id)" | tail -n 3 | tr '\n' '|')"
 [ "$(dom_field $A .type)" = hvm ] || fail "dominfo type '$(dom_field $A .type)'"
 pass
 
