@@ -303,6 +303,15 @@ static struct err *create_build_result(struct job *job,
 		    WEXITSTATUS(o->status));
 	}
 	json_object_put(result);
+	/* An abort kills the helper or cuts its stream: a helper quick
+	 * enough to report the cut stream as its own failure before the
+	 * signal lands (seen under valgrind) still ended because of it. */
+	if (e != NULL && job->abort_requested && e->class != ERR_ABORTED) {
+		struct err *cause = e;
+
+		e = err_new(ERR_ABORTED, "aborted (%s)", cause->desc);
+		err_free(cause);
+	}
 	return e;
 }
 
