@@ -59,6 +59,8 @@ daemon_xenlightd_SOURCES = \
 	daemon/cmd-cpupool.c \
 	daemon/cmd-vcpu.c \
 	daemon/lease.c daemon/lease.h \
+	daemon/lease-int.h daemon/lease-request.c daemon/lease-queue.c \
+	daemon/lease-recover.c daemon/lease-list.c \
 	daemon/lease-xl.c daemon/lease-xl.h \
 	daemon/lease-daemon.c daemon/lease-daemon.h \
 	daemon/cmd-lease.c
