@@ -132,6 +132,7 @@ daemon_liblease_la_LIBADD = proto/libproto.la $(JSONC_LIBS) $(LIBMD_LIBS)
 # One per running domain: holds its leases, outlives the daemon
 pkglibexec_PROGRAMS += daemon/xenlightd-lease-holder
 daemon_xenlightd_lease_holder_SOURCES = daemon/lease-holder.c \
+	daemon/lease-holder-state.c daemon/lease-holder-state.h \
 	daemon/lease-backend.c daemon/lease-backend.h \
 	daemon/lease-lockspace.c daemon/lease-sanlock.c daemon/lease-warn.c \
 	daemon/fsutil.c daemon/fsutil.h
