@@ -1,4 +1,4 @@
-/* The lease backends, as the holder (lease-holder.c) drives them.  A
+/* The lease backends, as the holder (lease-holder-state.c) drives them.  A
  * backend takes, converts and drops one disk's lease for the holder's
  * domain; the holder process owns whatever the backend holds (a locked
  * file description, a sanlock registration), so the leases live exactly

@@ -1,10 +1,12 @@
 /* xenlightd-lease-holder: holds one domain's disk leases, for as long as
- * it lives.  The daemon starts one per running domain (lease.c), with the
- * first control connection on fd 3; the holder leaves the daemon's session
- * and does not die with it, so a daemon that is restarted or killed keeps
- * its domains' leases (doc/leases.md).  It records itself in
- * <records>/<uuid>.json and answers on <records>/<uuid>.sock, where a
- * restarted daemon finds it again (lease-wire.h has the protocol).  It
+ * it lives.  The daemon starts one per running domain (lease-queue.c),
+ * with the first control connection on fd 3; the holder leaves the
+ * daemon's session and does not die with it, so a daemon that is
+ * restarted or killed keeps its domains' leases (doc/leases.md).  It
+ * records itself in <records>/<uuid>.json (lease-holder-state.c keeps
+ * that record and what it holds) and answers on <records>/<uuid>.sock,
+ * where a restarted daemon finds it again (lease-wire.h has the
+ * protocol); this file is its options, its socket and its clients.  It
  * releases its leases and exits when told to (release, or SIGTERM), when
  * it holds nothing any more, or when the daemon that started it goes away
  * before its first answer arrived.
@@ -34,8 +36,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "daemon/fsutil.h"
 #include "daemon/lease-backend.h"
+#include "daemon/lease-holder-state.h"
 #include "daemon/lease-record.h"
 #include "daemon/lease-wire.h"
 #include "proto/json-line.h"
@@ -54,198 +56,20 @@ struct holder_client {
 };
 
 static const char *records_dir;
-static const struct lease_backend *backend;
-static struct lease_holder_id id;
-static char *record_path, *socket_path;
+static char *socket_path;
 static int listen_fd = -1;
 static struct holder_client clients[HOLDER_MAX_CLIENTS];
-/* The domain's disks as it names them, each with its canonical disk and
- * the mode of that disk's lease */
-static struct lease_disks names;
-static struct lease_held *held;
-static size_t nheld;
 /* false until the daemon that started us has our first answer */
 static bool started;
 
-
-/* ------------------------------------------------------------------------
- * The leases */
-
-static struct lease_held *held_find(const char *disk)
-{
-	for (size_t i = 0; i < nheld; i++)
-		if (strcmp(held[i].disk, disk) == 0)
-			return &held[i];
-	return NULL;
-}
-
-static void held_remove(struct lease_held *l)
-{
-	size_t i = (size_t)(l - held);
-
-	backend->release(&id, l);
-	free(l->disk);
-	memmove(&held[i], &held[i + 1], (nheld - i - 1) * sizeof *held);
-	nheld--;
-}
-
-/* What a list of names needs: one lease per canonical disk, exclusive
- * when any name of it is writable. */
-static enum lease_mode wanted_mode(const struct lease_disks *want,
-    const char *disk, bool *found)
-{
-	enum lease_mode mode = LEASE_SHARED;
-
-	*found = false;
-	for (size_t i = 0; i < want->n; i++) {
-		if (strcmp(want->v[i].disk, disk) != 0)
-			continue;
-		*found = true;
-		if (want->v[i].mode == LEASE_EXCLUSIVE)
-			mode = LEASE_EXCLUSIVE;
-	}
-	return mode;
-}
-
-struct change {
-	struct lease_held *taken;	/* new in this request */
-	size_t ntaken;
-	char **upgraded;		/* made exclusive in this request */
-	size_t nupgraded;
-};
-
-static void change_undo(struct change *c)
-{
-	for (size_t i = 0; i < c->nupgraded; i++) {
-		struct lease_held *l = held_find(c->upgraded[i]);
-		struct err *e;
-
-		if (l != NULL &&
-		    (e = backend->convert(&id, l, LEASE_SHARED)) != NULL) {
-			lease_holder_warn("%s", e->desc);
-			err_free(e);
-		}
-	}
-	for (size_t i = c->ntaken; i > 0; i--)
-		held_remove(&held[nheld - 1]);
-}
-
-static void change_free(struct change *c)
-{
-	for (size_t i = 0; i < c->nupgraded; i++)
-		free(c->upgraded[i]);
-	free(c->upgraded);
-}
-
-/* Makes the leases exactly what want (names with canonical disks) needs:
- * what is missing is taken first, all or nothing; only then is what is no
- * longer needed dropped.  On error nothing changed. */
-static struct err *holder_apply(const struct lease_disks *want)
-{
-	struct change c = { 0 };
-	struct err *e = NULL;
-
-	for (size_t i = 0; i < want->n && e == NULL; i++) {
-		const char *disk = want->v[i].disk;
-		bool found;
-		enum lease_mode mode = wanted_mode(want, disk, &found);
-		struct lease_held *l = held_find(disk);
-
-		if (l == NULL) {
-			held = xreallocarray(held, nheld + 1, sizeof *held);
-			l = &held[nheld];
-			memset(l, 0, sizeof *l);
-			l->fd = -1;
-			l->disk = xstrdup(disk);
-			lease_key(disk, l->key);
-			l->mode = mode;
-			e = backend->acquire(&id, l);
-			if (e != NULL) {
-				free(l->disk);
-				break;
-			}
-			nheld++;
-			c.ntaken++;
-		} else if (l->mode == LEASE_SHARED &&
-		    mode == LEASE_EXCLUSIVE) {
-			e = backend->convert(&id, l, LEASE_EXCLUSIVE);
-			if (e != NULL)
-				break;
-			c.upgraded = xreallocarray(c.upgraded, c.nupgraded + 1,
-			    sizeof *c.upgraded);
-			c.upgraded[c.nupgraded++] = xstrdup(disk);
-		}
-	}
-	if (e != NULL) {
-		change_undo(&c);
-		change_free(&c);
-		return e;
-	}
-	change_free(&c);
-	for (size_t i = nheld; i > 0; i--) {
-		struct lease_held *l = &held[i - 1];
-		bool found;
-		enum lease_mode mode = wanted_mode(want, l->disk, &found);
-
-		if (!found) {
-			held_remove(l);
-		} else if (l->mode == LEASE_EXCLUSIVE && mode == LEASE_SHARED &&
-		    (e = backend->convert(&id, l, LEASE_SHARED)) != NULL) {
-			/* still exclusive: more than asked, never less */
-			lease_holder_warn("%s", e->desc);
-			err_free(e);
-		}
-	}
-	lease_disks_copy(&names, want);
-	for (size_t i = 0; i < names.n; i++) {
-		struct lease_held *l = held_find(names.v[i].disk);
-
-		if (l != NULL)
-			names.v[i].mode = l->mode;
-	}
-	return NULL;
-}
-
-static void holder_release_all(void)
-{
-	while (nheld > 0)
-		held_remove(&held[nheld - 1]);
-	lease_disks_clear(&names);
-}
-
 /* ------------------------------------------------------------------------
  * The record and the socket */
-
-static struct err *record_write(void)
-{
-	struct lease_record r = {
-		.pid = getpid(),
-		.domain = id.domain,
-		.host = (char *)id.host,
-		.backend = (char *)backend->name,
-		.disks = names,
-	};
-	size_t len;
-	char *text;
-	int rc;
-
-	if (lease_process_start_time(r.pid, &r.start_time) < 0)
-		return err_new(ERR_INTERNAL, "cannot read our start time");
-	memcpy(r.uuid, id.uuid, sizeof r.uuid);
-	text = lease_record_format(&r, &len);
-	rc = fsutil_atomic_write(record_path, text, len, 0600, false);
-	free(text);
-	if (rc < 0)
-		return err_new(ERR_IO, "cannot write %s: %s", record_path,
-		    strerror(-rc));
-	return NULL;
-}
 
 /* Before the last answer: whoever reads the directory after it finds no
  * holder for this domain, and may start the next one. */
 static void record_remove(void)
 {
-	unlink(record_path);
+	unlink(holder_record_path);
 	if (listen_fd >= 0) {
 		unlink(socket_path);
 		close(listen_fd);
@@ -288,139 +112,6 @@ static int socket_listen(void)
 	return fd;
 }
 
-/* ------------------------------------------------------------------------
- * Requests */
-
-/* Fills the canonical disk of every name, or says which cannot be. */
-static struct err *resolve(struct lease_disks *list)
-{
-	for (size_t i = 0; i < list->n; i++) {
-		struct lease_disk *d = &list->v[i];
-		int rc;
-
-		free(d->disk);
-		d->disk = NULL;
-		rc = lease_canonical_path(d->path, &d->disk);
-		if (rc < 0)
-			return err_new(ERR_INVALID_ARGUMENT, "cannot resolve "
-			    "disk %s: %s", d->path, strerror(-rc));
-	}
-	return NULL;
-}
-
-static struct err *op_set(struct lease_request *req)
-{
-	struct err *e = resolve(&req->disks);
-
-	return e != NULL ? e : holder_apply(&req->disks);
-}
-
-static struct err *op_add(struct lease_request *req)
-{
-	struct lease_disks want = { 0 };
-	struct err *e = resolve(&req->disks);
-
-	if (e != NULL)
-		return e;
-	lease_disks_copy(&want, &names);
-	for (size_t i = 0; i < req->disks.n; i++)
-		lease_disks_add(&want, req->disks.v[i].path,
-		    req->disks.v[i].disk, req->disks.v[i].mode);
-	if (want.n > LEASE_MAX_DISKS)
-		e = err_new(ERR_INVALID_ARGUMENT, "more than %d disks",
-		    LEASE_MAX_DISKS);
-	else
-		e = holder_apply(&want);
-	lease_disks_clear(&want);
-	return e;
-}
-
-static struct err *op_remove(struct lease_request *req)
-{
-	struct lease_disks want = { 0 };
-	struct err *e;
-
-	/* a disk is named as it was added, or by any name of the same
-	 * disk: a path that no longer resolves still matches by its name */
-	for (size_t i = 0; i < req->disks.n; i++) {
-		free(req->disks.v[i].disk);
-		if (lease_canonical_path(req->disks.v[i].path,
-		    &req->disks.v[i].disk) < 0)
-			req->disks.v[i].disk = NULL;
-	}
-	for (size_t i = 0; i < names.n; i++) {
-		bool drop = false;
-
-		for (size_t j = 0; j < req->disks.n && !drop; j++)
-			drop = strcmp(names.v[i].path,
-			    req->disks.v[j].path) == 0 ||
-			    (req->disks.v[j].disk != NULL &&
-			    strcmp(names.v[i].disk, req->disks.v[j].disk) == 0);
-		if (!drop)
-			lease_disks_add(&want, names.v[i].path,
-			    names.v[i].disk, names.v[i].mode);
-	}
-	e = holder_apply(&want);
-	lease_disks_clear(&want);
-	return e;
-}
-
-static struct err *op_list(struct lease_request *req)
-{
-	return NULL;
-}
-
-static struct err *op_release(struct lease_request *req)
-{
-	holder_release_all();
-	return NULL;
-}
-
-static struct err *op_domain(struct lease_request *req)
-{
-	free(id.domain);
-	id.domain = xstrdup(req->domain);
-	for (size_t i = 0; i < nheld; i++)
-		backend->note(&id, &held[i]);
-	return NULL;
-}
-
-static const struct {
-	enum lease_op op;
-	struct err *(*run)(struct lease_request *);
-	bool changes;			/* rewrites the record */
-} holder_ops[] = {
-	{ LEASE_OP_SET, op_set, true },
-	{ LEASE_OP_ADD, op_add, true },
-	{ LEASE_OP_REMOVE, op_remove, true },
-	{ LEASE_OP_LIST, op_list, false },
-	{ LEASE_OP_RELEASE, op_release, true },
-	{ LEASE_OP_DOMAIN, op_domain, true },
-};
-
-static struct err *holder_run(const char *line, size_t len)
-{
-	struct lease_request req;
-	struct err *e = lease_request_parse(line, len, &req);
-
-	if (e != NULL)
-		return e;
-	for (size_t i = 0; i < sizeof holder_ops / sizeof *holder_ops; i++) {
-		if (holder_ops[i].op != req.op)
-			continue;
-		e = holder_ops[i].run(&req);
-		if (e == NULL && holder_ops[i].changes && nheld > 0)
-			e = record_write();
-		/* unrecorded, no restarted daemon would find us: a first
-		 * request that cannot be written down is undone */
-		if (e != NULL && !started)
-			holder_release_all();
-		break;
-	}
-	lease_request_clear(&req);
-	return e;
-}
-
 static bool send_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
@@ -456,19 +147,19 @@ static void holder_exit(int status)
 static void client_request(struct holder_client *c, const char *line,
     size_t len)
 {
-	struct err *e = holder_run(line, len);
+	struct err *e = holder_run(line, len, started);
 	size_t reply_len;
 	char *reply;
 	bool sent;
 
-	if (nheld == 0)
+	if (holder_nheld == 0)
 		record_remove();
-	reply = lease_reply_format(e, &names, &reply_len);
+	reply = lease_reply_format(e, &holder_names, &reply_len);
 	sent = send_all(c->fd, reply, reply_len);
 	free(reply);
 	if (e != NULL)
 		err_free(e);
-	if (nheld == 0)
+	if (holder_nheld == 0)
 		holder_exit(0);
 	if (!started) {
 		if (!sent) {
@@ -625,29 +316,29 @@ static bool parse_options(int argc, char **argv)
 			 * a holder alone outlives it, by design */
 			break;
 		case OPT_UUID:
-			id.uuid = optarg;
+			holder_id.uuid = optarg;
 			lease_warn_as(optarg);
 			break;
 		case OPT_DOMAIN:
-			id.domain = xstrdup(optarg);
+			holder_id.domain = xstrdup(optarg);
 			break;
 		case OPT_HOST:
-			id.host = optarg;
+			holder_id.host = optarg;
 			break;
 		case OPT_BACKEND:
-			backend = lease_backend_find(optarg);
-			if (backend == NULL)
+			holder_backend = lease_backend_find(optarg);
+			if (holder_backend == NULL)
 				usage_exit("unknown backend");
 			break;
 		case OPT_LOCKSPACE:
-			id.lockspace = optarg;
+			holder_id.lockspace = optarg;
 			break;
 		case OPT_HOST_ID:
-			id.host_id = int_option(optarg, 2000,
+			holder_id.host_id = int_option(optarg, 2000,
 			    "--host-id must be 1..2000");
 			break;
 		case OPT_IO_TIMEOUT:
-			id.io_timeout = int_option(optarg, 255,
+			holder_id.io_timeout = int_option(optarg, 255,
 			    "--io-timeout must be 1..255");
 			break;
 		case OPT_JOIN:
@@ -659,19 +350,20 @@ static bool parse_options(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_exit("unexpected argument");
-	if (id.lockspace == NULL || id.lockspace[0] != '/')
+	if (holder_id.lockspace == NULL || holder_id.lockspace[0] != '/')
 		usage_exit("--lockspace must be an absolute path");
 	if (join)
 		return true;
 	if (records_dir == NULL || records_dir[0] != '/')
 		usage_exit("--records must be an absolute path");
-	if (id.uuid == NULL || !schema_valid_uuid(id.uuid))
+	if (holder_id.uuid == NULL || !schema_valid_uuid(holder_id.uuid))
 		usage_exit("--uuid must be a UUID");
-	if (id.domain == NULL || !schema_valid_domain_name(id.domain))
+	if (holder_id.domain == NULL ||
+	    !schema_valid_domain_name(holder_id.domain))
 		usage_exit("--domain must be a domain name");
-	if (id.host == NULL || *id.host == '\0')
+	if (holder_id.host == NULL || *holder_id.host == '\0')
 		usage_exit("--host is needed");
-	if (backend == NULL)
+	if (holder_backend == NULL)
 		usage_exit("--backend is needed");
 	return false;
 }
@@ -703,8 +395,8 @@ int main(int argc, char **argv)
 	int signal_fd;
 
 	if (parse_options(argc, argv)) {
-		struct err *e = lease_sanlock_join(id.lockspace, id.host_id,
-		    id.io_timeout);
+		struct err *e = lease_sanlock_join(holder_id.lockspace,
+		    holder_id.host_id, holder_id.io_timeout);
 
 		if (e != NULL) {
 			fprintf(stderr, "xenlightd-lease-holder: %s\n",
@@ -724,14 +416,14 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < HOLDER_MAX_CLIENTS; i++)
 		clients[i].fd = -1;
-	record_path = lease_record_path(records_dir, id.uuid);
-	socket_path = lease_socket_path(records_dir, id.uuid);
+	holder_record_path = lease_record_path(records_dir, holder_id.uuid);
+	socket_path = lease_socket_path(records_dir, holder_id.uuid);
 	listen_fd = socket_listen();
 	if (listen_fd < 0) {
 		struct err *e = err_new(ERR_INTERNAL, "the lease holder of "
-		    "domain %s cannot serve %s", id.domain, socket_path);
+		    "domain %s cannot serve %s", holder_id.domain, socket_path);
 		size_t len;
-		char *reply = lease_reply_format(e, &names, &len);
+		char *reply = lease_reply_format(e, &holder_names, &len);
 
 		send_all(HOLDER_FIRST_FD, reply, len);
 		return 1;

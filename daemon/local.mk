@@ -59,6 +59,8 @@ daemon_xenlightd_SOURCES = \
 	daemon/cmd-cpupool.c \
 	daemon/cmd-vcpu.c \
 	daemon/lease.c daemon/lease.h \
+	daemon/lease-int.h daemon/lease-request.c daemon/lease-queue.c \
+	daemon/lease-recover.c daemon/lease-list.c \
 	daemon/lease-xl.c daemon/lease-xl.h \
 	daemon/lease-daemon.c daemon/lease-daemon.h \
 	daemon/cmd-lease.c
@@ -130,6 +132,7 @@ daemon_liblease_la_LIBADD = proto/libproto.la $(JSONC_LIBS) $(LIBMD_LIBS)
 # One per running domain: holds its leases, outlives the daemon
 pkglibexec_PROGRAMS += daemon/xenlightd-lease-holder
 daemon_xenlightd_lease_holder_SOURCES = daemon/lease-holder.c \
+	daemon/lease-holder-state.c daemon/lease-holder-state.h \
 	daemon/lease-backend.c daemon/lease-backend.h \
 	daemon/lease-lockspace.c daemon/lease-sanlock.c daemon/lease-warn.c \
 	daemon/fsutil.c daemon/fsutil.h

@@ -10,7 +10,9 @@
 noinst_PROGRAMS += tests/sanlock/lease-tool
 tests_sanlock_lease_tool_SOURCES = tests/sanlock/lease-tool.c \
 	tests/unit/lease-hooks.c tests/unit/lease-hooks.h \
-	daemon/lease.c daemon/log.c daemon/fsutil.c
+	daemon/lease.c daemon/lease-request.c daemon/lease-queue.c \
+	daemon/lease-recover.c daemon/lease-list.c \
+	daemon/log.c daemon/fsutil.c
 tests_sanlock_lease_tool_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) $(LIBBSD_CFLAGS)
 tests_sanlock_lease_tool_LDADD = daemon/liblease.la proto/libproto.la \

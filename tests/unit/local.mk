@@ -98,7 +98,9 @@ TESTS += tests/unit/test-lease
 endif
 tests_unit_test_lease_SOURCES = tests/unit/test-lease.c \
 	tests/unit/lease-hooks.c tests/unit/lease-hooks.h \
-	daemon/lease.c daemon/lease-xl.c daemon/log.c daemon/fsutil.c
+	daemon/lease.c daemon/lease-request.c daemon/lease-queue.c \
+	daemon/lease-recover.c daemon/lease-list.c \
+	daemon/lease-xl.c daemon/log.c daemon/fsutil.c
 tests_unit_test_lease_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) \
 	$(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) $(XENLIGHT_CFLAGS) $(LIBBSD_CFLAGS)
 tests_unit_test_lease_LDADD = daemon/liblease.la proto/libproto.la \
