@@ -194,6 +194,28 @@ pid_t priority_fork_libxl_child(void *user)
 	return pid;
 }
 
+/* Whether pid runs as priority_lower leaves it.  Every attribute is
+ * read: a daemon started at the helpers' nice value gives them that value
+ * by inheritance, and the I/O priority and the policy are still to set. */
+static bool priority_is_lowered(pid_t pid)
+{
+	int nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, (id_t)pid);
+	if (options.helper_nice != 0 && (errno != 0 ||
+	    nice != options.helper_nice))
+		return false;
+	if (options.helper_ioprio != IOPRIO_NONE &&
+	    syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, pid) !=
+	    options.helper_ioprio)
+		return false;
+	if (options.helper_sched != SCHED_OTHER &&
+	    sched_getscheduler(pid) != options.helper_sched)
+		return false;
+	return true;
+}
+
 int priority_lower_streamers_of(pid_t parent)
 {
 	char path[80], list[4096], comm[16], *p, *end;
@@ -212,7 +234,7 @@ int priority_lower_streamers_of(pid_t parent)
 			break;
 		if (pid > 0 && read_comm((pid_t)pid, comm) &&
 		    strcmp(comm, SAVE_HELPER_COMM) == 0 &&
-		    getpriority(PRIO_PROCESS, (id_t)pid) != options.helper_nice &&
+		    !priority_is_lowered((pid_t)pid) &&
 		    priority_lower((pid_t)pid) == 0)
 			lowered++;
 	}
