@@ -11,8 +11,10 @@
 #   image-<hash>/rootfs.img, image-<hash>/dom0-initrd.cpio  (from rootfs.tar
 #       and tests/xen/boot/; <hash> covers those files)
 # Neither layer contains xenlightd: run.sh brings the build on a second disk.
-set -euo pipefail
+set -eEuo pipefail
 . "$(dirname "$0")/host.sh"
+# a command that fails under set -e would end the build without a word
+trap 'xt_log "image.sh: line $LINENO failed (status $?)"' ERR
 
 xt_keys
 if [ "${1:-}" = --print ]; then

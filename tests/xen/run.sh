@@ -64,7 +64,17 @@ if [ -e "$XT_IMAGEDIR/complete" ]; then image_state=cached; else image_state=bui
 if [ $image_state = cached ]; then
 	I=$XT_IMAGEDIR
 else
-	I=$(bash "$XT_SRC/image.sh") || xt_die "building the dom0 image failed"
+	# tried three times: CI's stages beside this one run apt-get update
+	# and install (packages, Pacemaker), and apt's lists read while they
+	# are rewritten fail (seen once: the image build ended at once)
+	I=""
+	for try in 1 2 3; do
+		I=$(bash "$XT_SRC/image.sh") && break
+		I=""
+		xt_log "building the dom0 image failed (try $try of 3)"
+		[ $try = 3 ] || sleep 30
+	done
+	[ -n "$I" ] || xt_die "building the dom0 image failed"
 fi
 timing "image-$image_state" "$(xt_dt "$t0" "$(xt_now)")"
 xt_log "image ($image_state in $(xt_dt "$t0" "$(xt_now)") s): $I"
