@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,15 +113,32 @@ static struct bufferevent *metrics_http_new_connection(struct event_base *base,
 /* ------------------------------------------------------------------------
  * Requests */
 
+/* Sends body with its length.  evhttp (2.1.12, and since) writes no
+ * Content-Length in a reply to a HEAD or a CONNECT, taking them for
+ * bodiless, yet sends the body it is given: a client that keeps the
+ * connection would read that body as the next response.  So the length is
+ * always written here, and a HEAD gets the head alone. */
+static void metrics_http_send(struct evhttp_request *req, int code,
+    const char *reason, const char *type, struct evbuffer *body)
+{
+	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+	char length[24];
+
+	snprintf(length, sizeof length, "%zu", evbuffer_get_length(body));
+	evhttp_add_header(headers, "Content-Type", type);
+	evhttp_add_header(headers, "Content-Length", length);
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
+		evbuffer_drain(body, evbuffer_get_length(body));
+	evhttp_send_reply(req, code, reason, body);
+}
+
 static void metrics_http_reply_text(struct evhttp_request *req, int code,
     const char *reason, const char *text)
 {
 	struct evbuffer *body = evbuffer_new();
 
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; charset=utf-8");
 	evbuffer_add_printf(body, "%s\n", text);
-	evhttp_send_reply(req, code, reason, body);
+	metrics_http_send(req, code, reason, "text/plain; charset=utf-8", body);
 	evbuffer_free(body);
 }
 
@@ -146,9 +164,8 @@ static void metrics_http_request(struct evhttp_request *req, void *arg)
 	}
 	body = evbuffer_new();
 	h->scrape(body, h->scrape_arg);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, HTTP_OK, "OK", body);
+	metrics_http_send(req, HTTP_OK, "OK",
+	    "text/plain; version=0.0.4; charset=utf-8", body);
 	evbuffer_free(body);
 }
 
