@@ -29,6 +29,7 @@ daemon_xenlightd_SOURCES = \
 	daemon/create.c daemon/create.h \
 	daemon/stats.c daemon/stats.h \
 	daemon/metrics.c daemon/metrics.h \
+	daemon/metrics-http.c daemon/metrics-http.h \
 	daemon/metrics-text.c daemon/metrics-text.h \
 	daemon/metrics-count.c daemon/metrics-count.h \
 	daemon/dump.h \

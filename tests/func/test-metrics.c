@@ -380,6 +380,26 @@ Test(metrics, bad_http_changes_nothing, .timeout = 120)
 	    "Connection: close\r\n\r\n");
 	cr_assert_eq(http_status(reply), 405);
 	free(reply);
+	/* on a kept connection, a HEAD's reply is its head alone and a
+	 * CONNECT's has its length: the next reply follows each (evhttp
+	 * frames neither itself) */
+	reply = http_raw(port, "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+	    "CONNECT x:1 HTTP/1.1\r\nHost: x\r\n\r\n"
+	    "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	cr_assert_eq(http_status(reply), 200, "%.80s", reply);
+	{
+		char *next = strstr(reply, "\r\n\r\n") + 4, *head_end, *cl;
+
+		cr_assert_eq(http_status(next), 404, "%.80s", next);
+		head_end = strstr(next, "\r\n\r\n");
+		cl = strstr(next, "\r\nContent-Length: ");
+		cr_assert(head_end != NULL && cl != NULL && cl < head_end,
+		    "%.200s", next);
+		next = head_end + 4 + strtoul(cl + 18, NULL, 10);
+		cr_assert_eq(http_status(next), 404, "%.80s", next);
+		cr_assert(strstr(next, "/metrics") != NULL);
+	}
+	free(reply);
 	/* a body over the limit: read, dropped, refused */
 	big = malloc(hdr + 256);
 	snprintf(big, 256, "PUT /metrics HTTP/1.1\r\nHost: x\r\n"

@@ -7,7 +7,8 @@
 #                                   one twice: with leak checks, then with
 #                                   the libxlutil agreement oracle)
 # They compile the sources directly with -fsanitize=fuzzer,address,undefined
-# and link the system libxenlight/libxlutil/json-c (not instrumented).
+# and link the system libxenlight/libxlutil/json-c/libevent (not
+# instrumented).
 XLCFG_FUZZ_CC = clang
 XLCFG_FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -101,9 +102,31 @@ fuzz-run-migrate: fuzz-migrate
 CLEANFILES += tests/fuzz/fuzz-migrate-wire
 EXTRA_DIST += tests/fuzz/fuzz-migrate-wire.c
 
+# The metrics endpoint: HTTP requests, through evhttp to our bounds and
+# routing (daemon/metrics-http.c alone; the scrape is a fixed text).
+METRICS_HTTP_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-metrics-http.c \
+	$(top_srcdir)/daemon/metrics-http.c $(top_srcdir)/proto/mem.c
+tests/fuzz/fuzz-metrics-http: $(METRICS_HTTP_FUZZ_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(XLCFG_FUZZ_CC) $(XLCFG_FUZZ_FLAGS) $(XLCFG_FUZZ_CPPFLAGS) \
+	    $(LIBEVENT_CFLAGS) -o $@ $(METRICS_HTTP_FUZZ_SRC) \
+	    $(LIBEVENT_EXTRA_LIBS) $(LIBEVENT_LIBS)
+fuzz-metrics-http: tests/fuzz/fuzz-metrics-http
+fuzz-run-metrics-http: fuzz-metrics-http
+	@$(MKDIR_P) tests/fuzz/corpus/metrics-http
+	$(FUZZ_RUN) metrics-http tests/fuzz/fuzz-metrics-http \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	    -dict=$(top_srcdir)/tests/fuzz/metrics-http.dict \
+	    tests/fuzz/corpus/metrics-http \
+	    $(top_srcdir)/tests/fuzz/seeds/metrics-http
+.PHONY: fuzz-metrics-http fuzz-run-metrics-http
+CLEANFILES += tests/fuzz/fuzz-metrics-http
+EXTRA_DIST += tests/fuzz/fuzz-metrics-http.c tests/fuzz/metrics-http.dict
+
 # Prerequisite-only rules, so other harnesses can hang off fuzz/fuzz-run.
-fuzz: fuzz-xlcfg fuzz-proto fuzz-lease fuzz-migrate
-fuzz-run: fuzz-run-xlcfg fuzz-run-proto fuzz-run-lease fuzz-run-migrate
+fuzz: fuzz-xlcfg fuzz-proto fuzz-lease fuzz-migrate fuzz-metrics-http
+fuzz-run: fuzz-run-xlcfg fuzz-run-proto fuzz-run-lease fuzz-run-migrate \
+	fuzz-run-metrics-http
 fuzz-xlcfg: tests/fuzz/fuzz-xl-config tests/fuzz/fuzz-savefile-header
 fuzz-run-xlcfg: fuzz-xlcfg
 	@$(MKDIR_P) tests/fuzz/corpus/xl-config tests/fuzz/corpus/savefile-header
