@@ -84,8 +84,8 @@ static struct err *apply_item(libxl_ctx *ctx, char *item, int max_cpus,
 		return NULL;
 	}
 	if (!parse_range(item, &a, &b))
-		return err_new(ERR_INVALID_ARGUMENT, "'%.64s' is not a %s or a "
-		    "range", item, nodes ? "node" : "cpu");
+		return err_new(ERR_INVALID_ARGUMENT, "'%.*s' is not a %s or a "
+		    "range", err_quote_len(item, 64), item, nodes ? "node" : "cpu");
 	if (nodes)
 		return apply_nodes(ctx, a, b, remove, map);
 	if (b >= (unsigned long)max_cpus)
@@ -116,8 +116,8 @@ struct err *cpu_set_parse(libxl_ctx *ctx, const char *text,
 		e = apply_item(ctx, item, max_cpus, map);
 	free(copy);
 	if (e == NULL && libxl_bitmap_is_empty(map))
-		e = err_new(ERR_INVALID_ARGUMENT, "'%.64s' selects no cpu",
-		    text);
+		e = err_new(ERR_INVALID_ARGUMENT, "'%.*s' selects no cpu",
+		    err_quote_len(text, 64), text);
 	return e;
 }
 

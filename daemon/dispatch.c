@@ -160,8 +160,8 @@ static struct err *dispatch_check_access(struct conn *c,
     const struct command *command, const char *name)
 {
 	if (command == NULL || command->internal)
-		return err_new(ERR_COMMAND_NOT_FOUND, "unknown command '%.64s'",
-		    name);
+		return err_new(ERR_COMMAND_NOT_FOUND, "unknown command '%.*s'",
+		    err_quote_len(name, 64), name);
 	if (conn_is_read_only(c) && command->kind != COMMAND_QUERY)
 		return err_new(ERR_PERMISSION_DENIED,
 		    "'%s' is not allowed on the read-only socket",

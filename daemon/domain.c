@@ -80,7 +80,8 @@ struct domain *domain_lookup(json_object *arg, struct err **err)
 		d = domain_lookup_once(arg);
 	}
 	if (d == NULL)
-		*err = err_new(ERR_DOMAIN_NOT_FOUND, "no domain '%.80s'",
+		*err = err_new(ERR_DOMAIN_NOT_FOUND, "no domain '%.*s'",
+		    err_quote_len(json_object_get_string(arg), 80),
 		    json_object_get_string(arg));
 	return d;
 }

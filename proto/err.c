@@ -147,3 +147,15 @@ struct err *err_from_json(json_object *obj)
 		e->data = json_object_get(data);
 	return e;
 }
+
+int err_quote_len(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n <= max)
+		return (int)n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return (int)n;
+}

@@ -33,6 +33,9 @@ struct err {
 	json_object *data;	/* optional object with details, owned */
 };
 
+/* How many bytes of s a message quotes: at most max, never ending inside
+ * a UTF-8 sequence (a reply must stay valid UTF-8; for "%.*s"). */
+int err_quote_len(const char *s, size_t max);
 struct err *err_new(enum err_class class, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Adds data[key] = value (takes the reference to value). Returns e. */
