@@ -581,3 +581,26 @@ Test(schema, int64_exact)
 	json_object_put(big);
 	json_object_put(max);
 }
+
+/* A quote in an error message never ends inside a UTF-8 sequence. */
+Test(err, quote_ends_on_a_character)
+{
+	/* "ab" then U+00E9 (2 bytes) then U+10F688 (4 bytes) */
+	const char *s = "ab\xc3\xa9\xf4\x8f\x9a\x88z";
+	const char *why;
+
+	cr_assert_eq(err_quote_len(s, 100), (int)strlen(s));
+	cr_assert_eq(err_quote_len(s, 2), 2);
+	cr_assert_eq(err_quote_len(s, 3), 2, "cut inside the 2-byte sequence");
+	cr_assert_eq(err_quote_len(s, 4), 4);
+	cr_assert_eq(err_quote_len(s, 6), 4, "cut inside the 4-byte sequence");
+	cr_assert_eq(err_quote_len(s, 8), 8);
+	for (size_t max = 0; max < strlen(s); max++) {
+		int n = err_quote_len(s, max);
+		char quoted[64];
+
+		snprintf(quoted, sizeof quoted, "\"%.*s\"", n, s);
+		cr_assert(json_validate(quoted, strlen(quoted), 4, &why),
+		    "max %zu: %s", max, why);
+	}
+}
