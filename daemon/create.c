@@ -307,10 +307,8 @@ static struct err *create_build_result(struct job *job,
 	 * enough to report the cut stream as its own failure before the
 	 * signal lands (seen under valgrind) still ended because of it. */
 	if (e != NULL && job->abort_requested && e->class != ERR_ABORTED) {
-		struct err *cause = e;
-
-		e = err_new(ERR_ABORTED, "aborted (%s)", cause->desc);
-		err_free(cause);
+		e->class = ERR_ABORTED;
+		e = err_prefix(e, "aborted");
 	}
 	return e;
 }

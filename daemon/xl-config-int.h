@@ -97,7 +97,6 @@ const char *xlc_text_problem(const char *text, size_t len, int *line);
 struct err *xlc_check_syntax(struct xlc *p, const char *text, size_t len,
     xlc_key_check_fn *key_check);
 const struct xlc_seen *xlc_seen(const struct xlc *p, const char *key);
-size_t xlc_utf8_cut(const char *s, size_t len, size_t max);
 void xlc_sanitize(char *msg);
 
 /* xl-config-value.c: typed access.  Keys are looked up with dont_warn
@@ -141,7 +140,7 @@ bool xlc_option_ulong(const char *name, const char *value, unsigned long max,
 /* In an option parser: sets why, returns false. */
 #define XLC_WHY(...) (snprintf(why, whylen, __VA_ARGS__), false)
 /* For "%.*s": a user's string, at most 64 bytes of it. */
-#define XLC_QUOTE(s) (int)xlc_utf8_cut((s), strlen(s), 64), (s)
+#define XLC_QUOTE(s) (int)err_utf8_cut((s), strlen(s), 64), (s)
 
 /* The string options of a device: name and field. */
 struct xlc_string_option {

@@ -332,15 +332,6 @@ const struct xlc_seen *xlc_seen(const struct xlc *p, const char *key)
 	return last_key(p, key, strlen(key));
 }
 
-size_t xlc_utf8_cut(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
-}
-
 void xlc_sanitize(char *msg)
 {
 	unsigned char *s = (unsigned char *)msg;

@@ -33,7 +33,7 @@ void xlc_take_report(struct xlc_xlu *x, char *buf, size_t size,
 		msg = fallback;
 		len = strlen(fallback);
 	}
-	snprintf(buf, size, "%.*s", (int)xlc_utf8_cut(msg, len, size - 1), msg);
+	snprintf(buf, size, "%.*s", (int)err_utf8_cut(msg, len, size - 1), msg);
 	xlc_sanitize(buf);
 }
 
@@ -56,7 +56,7 @@ struct err *xlc_bad_value(const struct xlc *p, const char *key,
 	why = xvformat(fmt, ap);
 	va_end(ap);
 	len = strlen(why);
-	cut = xlc_utf8_cut(why, len, QUOTE_MAX);
+	cut = err_utf8_cut(why, len, QUOTE_MAX);
 	e = err_new(ERR_INVALID_ARGUMENT, "invalid value for '%s' in "
 	    XLC_SOURCE " line %d: %.*s%s", key, seen ? seen->line : 0,
 	    (int)cut, why, cut < len ? "..." : "");
@@ -227,7 +227,7 @@ bool xlc_option_ulong(const char *name, const char *value, unsigned long max,
 			return true;
 	}
 	snprintf(why, whylen, "%s: '%.*s' is not a number from 0 to %lu", name,
-	    value ? (int)xlc_utf8_cut(value, strlen(value), 64) : 0,
+	    value ? (int)err_utf8_cut(value, strlen(value), 64) : 0,
 	    value ? value : "", max);
 	return false;
 }

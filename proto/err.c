@@ -148,14 +148,16 @@ struct err *err_from_json(json_object *obj)
 	return e;
 }
 
+size_t err_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
 int err_quote_len(const char *s, size_t max)
 {
-	size_t n = strnlen(s, max + 1);
-
-	if (n <= max)
-		return (int)n;
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return (int)n;
+	return (int)err_utf8_cut(s, strnlen(s, max + 1), max);
 }

@@ -33,8 +33,10 @@ struct err {
 	json_object *data;	/* optional object with details, owned */
 };
 
-/* How many bytes of s a message quotes: at most max, never ending inside
- * a UTF-8 sequence (a reply must stay valid UTF-8; for "%.*s"). */
+/* How many of the len bytes of s fit in max without ending inside a UTF-8
+ * sequence: a message that quotes them must stay valid UTF-8. */
+size_t err_utf8_cut(const char *s, size_t len, size_t max);
+/* The same for a string, as the length of a "%.*s". */
 int err_quote_len(const char *s, size_t max);
 struct err *err_new(enum err_class class, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
