@@ -41,7 +41,7 @@ XT_HOST_PACKAGES="qemu-system-x86 debootstrap busybox-static cpio e2fsprogs
 xt_host_packages_missing() {
 	local p missing=""
 	for p in $XT_HOST_PACKAGES; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null ||
 			missing="$missing $p"
 	done
 	echo "$missing"
@@ -68,7 +68,7 @@ xt_host_packages() {
 
 xt_kernel_package() {
 	apt-cache depends linux-image-amd64 2>/dev/null |
-		awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+		awk '/Depends: linux-image-[0-9]/ && !v { v = $2 } END { print v }'
 }
 
 # Versions the image is built from: Xen exactly as the host's libxen-dev (the
@@ -84,7 +84,7 @@ xt_versions() {
 		XT_KPKG=$(xt_kernel_package)
 	fi
 	[ -n "$XT_KPKG" ] || xt_die "cannot resolve linux-image-amd64 (apt-get update?)"
-	XT_KPKG_VERSION=$(apt-cache policy "$XT_KPKG" | awk '/Candidate:/ { print $2; exit }')
+	XT_KPKG_VERSION=$(apt-cache policy "$XT_KPKG" | awk '/Candidate:/ && !v { v = $2 } END { print v }')
 	[ -n "$XT_KPKG_VERSION" ] && [ "$XT_KPKG_VERSION" != "(none)" ] ||
 		xt_die "no candidate for $XT_KPKG"
 	XT_KVER=${XT_KPKG#linux-image-}
@@ -99,6 +99,11 @@ XT_DOM0_PACKAGES="xen-utils-4.17 xenstore-utils kmod busybox iproute2 procps
 XT_ROOTFS_RECIPE=2
 
 xt_hash() { sha256sum | cut -c1-"${1:-10}"; }
+
+# Under pipefail a reader that stops early (grep -q, head, awk's exit) can
+# fail its pipeline with the writer's SIGPIPE (status 141): readers here
+# read their input to the end.
+xt_two_hosts() { awk 'NR <= 5 && /^# hosts: 2/ { f = 1 } END { exit !f }' "$1"; }
 
 # Cache layout: $XEN_TEST_CACHE/<key>/ holds the boot files and rootfs.tar
 # (the slow part: package fetch + debootstrap); <key>/image-<hash>/ holds the

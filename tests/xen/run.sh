@@ -93,7 +93,7 @@ for s in "$XT_SRC"/scenarios/[0-9][0-9]-*.sh; do
 		ok=0
 		for x in $SCENARIOS; do case $n in "$x"|"$x"-*) ok=1 ;; esac; done
 		[ $ok = 1 ] || continue
-	elif head -5 "$s" | grep -q '^# hosts: 2'; then
+	elif xt_two_hosts "$s"; then
 		continue
 	fi
 	expected="$expected $n"
@@ -105,7 +105,7 @@ done
 # scenarios themselves run on host A.
 TWO_HOSTS=0
 for n in $expected; do
-	head -5 "$XT_SRC/scenarios/$n.sh" | grep -q '^# hosts: 2' && TWO_HOSTS=1
+	xt_two_hosts "$XT_SRC/scenarios/$n.sh" && TWO_HOSTS=1
 done
 if [ $TWO_HOSTS = 1 ]; then
 	TIMEOUT=${XEN_TEST_TIMEOUT:-3600}
@@ -137,7 +137,7 @@ if [ -n "$DESTDIR_IN" ]; then
 	missing=$(find "$DESTDIR_IN" -type f \( -perm -u+x -o -name '*.so*' \) \
 			-exec ldd {} \; 2>/dev/null |
 		awk '$2 == "=>" && $3 ~ /^\// { n = split($3, p, "/"); print p[n] }' | sort -u |
-		while read -r lib; do dpkg -S "*/$lib" 2>/dev/null | head -1 | cut -d: -f1; done |
+		while read -r lib; do dpkg -S "*/$lib" 2>/dev/null | awk -F: 'NR == 1 { print $1 }'; done |
 		sort -u | while read -r p; do
 			grep -q "^${p}[:[:space:]]" "$K/dom0-packages.txt" || echo "$p"
 		done)
@@ -215,7 +215,7 @@ if [ $TWO_HOSTS = 1 ]; then
 	# QEMU's socket network on the loopback: B listens, A connects
 	port=""
 	for p in $(shuf -i 20000-60000 -n 50); do
-		ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { port=$p; break; }
+		ss -Hltn "sport = :$p" 2>/dev/null | grep . >/dev/null || { port=$p; break; }
 	done
 	[ -n "$port" ] || xt_die "no free TCP port on the loopback for the hosts' link"
 	xt_log "two hosts: booting host B (serial log: $SERIAL_B; link 127.0.0.1:$port)"
@@ -224,7 +224,7 @@ if [ $TWO_HOSTS = 1 ]; then
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:78:6c:02 &
 	BOOT_B=$!
 	end=$(( $(date +%s) + 60 ))
-	until ss -Hltn "sport = :$port" 2>/dev/null | grep -q . || [ "$(date +%s)" -ge $end ]; do
+	until ss -Hltn "sport = :$port" 2>/dev/null | grep . >/dev/null || [ "$(date +%s)" -ge $end ]; do
 		sleep 0.2
 	done
 	NET_A=(-netdev socket,id=n0,connect=127.0.0.1:$port
