@@ -186,7 +186,8 @@ struct err *lease_disks_from_json(json_object *array, struct lease_disks *out)
 			    strcmp(key, "disk") != 0 &&
 			    strcmp(key, "mode") != 0)
 				e = err_new(ERR_INVALID_ARGUMENT,
-				    "disk %zu: unknown key '%.40s'", i, key);
+				    "disk %zu: unknown key '%.*s'", i,
+				    err_quote_len(key, 40), key);
 		}
 		path = disk_field(o, "path", true, &e, i);
 		disk = disk_field(o, "disk", false, &e, i);

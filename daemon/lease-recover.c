@@ -134,8 +134,10 @@ void lease_recover(const struct lease_running *running, size_t n,
 
 		if (!schema_valid_uuid(running[i].uuid) ||
 		    !schema_valid_domain_name(running[i].domain)) {
-			log_error("lease: not a domain: '%.40s' '%.80s'",
-			    running[i].uuid, running[i].domain);
+			log_error("lease: not a domain: '%.*s' '%.*s'",
+			    err_quote_len(running[i].uuid, 40), running[i].uuid,
+			    err_quote_len(running[i].domain, 80),
+			    running[i].domain);
 			continue;
 		}
 		if (lease_dom_find(running[i].uuid) != NULL)

@@ -21,8 +21,9 @@ static bool check_domain(const char *uuid, const char *domain,
 	    schema_valid_domain_name(domain)))
 		return true;
 	lease_req_complete(lease_req_new(LEASE_OP_LIST, done, arg),
-	    err_new(ERR_INVALID_ARGUMENT, "lease: '%.40s' '%.80s' is not a "
-	    "domain's UUID and name", uuid, domain ? domain : ""));
+	    err_new(ERR_INVALID_ARGUMENT, "lease: '%.*s' '%.*s' is not a "
+	    "domain's UUID and name", err_quote_len(uuid, 40), uuid,
+	    err_quote_len(domain ? domain : "", 80), domain ? domain : ""));
 	return false;
 }
 

@@ -58,7 +58,8 @@ struct err *lease_request_parse(const char *line, size_t len,
 		if (strcmp(json_object_get_string(op), lease_op_names[i]) == 0)
 			break;
 	if (i == LEASE_OP_COUNT) {
-		e = err_new(ERR_COMMAND_NOT_FOUND, "unknown op '%.40s'",
+		e = err_new(ERR_COMMAND_NOT_FOUND, "unknown op '%.*s'",
+		    err_quote_len(json_object_get_string(op), 40),
 		    json_object_get_string(op));
 		goto out;
 	}
@@ -70,7 +71,8 @@ struct err *lease_request_parse(const char *line, size_t len,
 		    !(strcmp(key, "domain") == 0 &&
 		    out->op == LEASE_OP_DOMAIN)) {
 			e = err_new(ERR_INVALID_ARGUMENT,
-			    "'%.40s' is not an argument of %s", key,
+			    "'%.*s' is not an argument of %s",
+			    err_quote_len(key, 40), key,
 			    lease_op_names[out->op]);
 			goto out;
 		}

@@ -56,7 +56,8 @@ struct err *proto_request_parse(json_object *root, struct proto_request *out)
 			out->lock_wait_ms = ms;
 		} else if (e == NULL) {
 			e = err_new(ERR_INVALID_MESSAGE,
-			    "unknown top-level key '%.64s'", key);
+			    "unknown top-level key '%.*s'",
+			    err_quote_len(key, 64), key);
 		}
 	}
 	if (e == NULL && out->execute == NULL)

@@ -201,8 +201,8 @@ static struct err *check_one(const struct arg_spec *spec, json_object *value)
 		if (schema_valid_domain_name(s) || schema_valid_uuid(s))
 			return NULL;
 		return err_new(ERR_INVALID_ARGUMENT,
-		    "argument '%s': '%.80s' is not a domain name, UUID or id",
-		    spec->name, s);
+		    "argument '%s': '%.*s' is not a domain name, UUID or id",
+		    spec->name, err_quote_len(s, 80), s);
 	case ARG_PATH:
 		if (type != json_type_string)
 			return type_error(spec, "a path");
@@ -235,7 +235,8 @@ struct err *schema_check(const struct arg_spec *specs, json_object *args)
 				break;
 		if (spec->name == NULL)
 			return err_new(ERR_INVALID_ARGUMENT,
-			    "unknown argument '%.80s'", key);
+			    "unknown argument '%.*s'", err_quote_len(key, 80),
+			    key);
 		if ((e = check_one(spec, value)) != NULL)
 			return e;
 	}

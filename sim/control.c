@@ -460,7 +460,8 @@ static void conn_line(struct conn *c, const char *line, size_t len)
 			cmd = &commands[i];
 	if (cmd == NULL)
 		e = err_new(ERR_COMMAND_NOT_FOUND, "the simulator has no "
-		    "command '%.80s'", req.execute);
+		    "command '%.*s'", err_quote_len(req.execute, 80),
+		    req.execute);
 	else if ((e = schema_check(cmd->args, req.arguments)) == NULL)
 		e = cmd->handler(req.arguments, &ret);
 	if (e != NULL)

@@ -9,6 +9,7 @@
 #include "proto/json-line.h"
 #include "proto/message.h"
 #include "proto/schema.h"
+#include "tests/fuzz/fuzz-check.h"
 
 static const char *const leave_choices[] = { "running", "paused", NULL };
 
@@ -53,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 parse:
 		root = json_line_parse(line, len, &e);
 		if (root == NULL) {
+			fuzz_check_error(e);
 			err_free(e);
 			continue;
 		}
@@ -67,6 +69,8 @@ parse:
 		e = proto_request_parse(root, &req);
 		if (e == NULL)
 			e = schema_check(specs, req.arguments);
+		if (e != NULL)
+			fuzz_check_error(e);
 		err_free(e);
 		proto_request_clear(&req);
 	}

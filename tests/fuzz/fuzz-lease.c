@@ -21,6 +21,7 @@
 
 #include "daemon/lease-record.h"
 #include "daemon/lease-wire.h"
+#include "tests/fuzz/fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,6 +46,7 @@ static void request(const char *text, size_t len)
 	char *line1, *line2;
 
 	if (e != NULL) {
+		fuzz_check_error(e);
 		err_free(e);
 		return;
 	}
@@ -70,6 +72,7 @@ static void reply(const char *text, size_t len)
 	char *line1, *line2;
 
 	if (e != NULL) {
+		fuzz_check_error(e);
 		err_free(e);
 		return;
 	}
@@ -96,6 +99,7 @@ static void record(const char *text, size_t len)
 	char *out1, *out2;
 
 	if (e != NULL) {
+		fuzz_check_error(e);
 		err_free(e);
 		return;
 	}
@@ -123,6 +127,7 @@ static void owner(const char *text, size_t len)
 	char *out1, *out2;
 
 	if (e != NULL) {
+		fuzz_check_error(e);
 		err_free(e);
 		return;
 	}

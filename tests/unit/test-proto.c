@@ -604,3 +604,45 @@ Test(err, quote_ends_on_a_character)
 		    "max %zu: %s", max, why);
 	}
 }
+
+static void assert_valid_utf8(const char *s)
+{
+	char quoted[512];
+	const char *why;
+
+	snprintf(quoted, sizeof quoted, "\"%s\"", s);
+	cr_assert(json_validate(quoted, strlen(quoted), 4, &why), "%s: %s",
+	    s, why);
+}
+
+/* The class of the finding above, where the parsers quote what a client
+ * sent: an odd prefix puts every fixed cut inside a 2-byte character. */
+Test(err, parsers_quote_whole_characters)
+{
+	char key[300] = "x", line[700];
+	struct proto_request req;
+	struct err *e;
+
+	for (size_t i = 1; i + 2 < sizeof key - 1 && i < 250; i += 2)
+		memcpy(key + i, "\xc3\xa9", 3);
+	snprintf(line, sizeof line, "{\"domain\":\"a\",\"file\":\"/x\","
+	    "\"%s\":1}", key);
+	e = check(line);
+	cr_assert_not_null(e);
+	cr_assert(strstr(e->desc, "unknown argument 'x\xc3\xa9") != NULL,
+	    "%s", e->desc);
+	assert_valid_utf8(e->desc);
+	err_free(e);
+	snprintf(line, sizeof line, "{\"domain\":\"%s\",\"file\":\"/x\"}", key);
+	e = check(line);
+	cr_assert_not_null(e);
+	assert_valid_utf8(e->desc);
+	err_free(e);
+	snprintf(line, sizeof line, "{\"execute\":\"version\",\"%s\":1}", key);
+	e = parse_request(line, &req);
+	cr_assert_not_null(e);
+	cr_assert_eq(e->class, ERR_INVALID_MESSAGE);
+	assert_valid_utf8(e->desc);
+	err_free(e);
+	proto_request_clear(&req);
+}
