@@ -9,7 +9,7 @@
 #include "proto/json-line.h"
 #include "proto/message.h"
 #include "proto/schema.h"
-#include "tests/fuzz/fuzz-check.h"
+#include "tests/fuzz/check-error.h"
 
 static const char *const leave_choices[] = { "running", "paused", NULL };
 

@@ -21,7 +21,7 @@
 
 #include "daemon/lease-record.h"
 #include "daemon/lease-wire.h"
-#include "tests/fuzz/fuzz-check.h"
+#include "tests/fuzz/check-error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

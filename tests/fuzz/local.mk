@@ -49,7 +49,7 @@ tests/fuzz/fuzz-savefile-header: $(XLCFG_FUZZ_SAVEFILE_SRC)
 PROTO_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-json-line.c \
 	$(top_srcdir)/proto/err.c $(top_srcdir)/proto/mem.c $(top_srcdir)/proto/json-line.c \
 	$(top_srcdir)/proto/message.c $(top_srcdir)/proto/schema.c
-tests/fuzz/fuzz-json-line: $(PROTO_FUZZ_SRC) $(top_srcdir)/tests/fuzz/fuzz-check.h
+tests/fuzz/fuzz-json-line: $(PROTO_FUZZ_SRC) $(top_srcdir)/tests/fuzz/check-error.h
 	@$(MKDIR_P) tests/fuzz
 	$(XLCFG_FUZZ_CC) $(XLCFG_FUZZ_FLAGS) $(XLCFG_FUZZ_CPPFLAGS) -o $@ \
 	    $(PROTO_FUZZ_SRC) $(JSONC_LIBS)
@@ -61,7 +61,7 @@ fuzz-run-proto: fuzz-proto
 	    $(top_srcdir)/tests/fuzz/seeds/json-line
 .PHONY: fuzz-proto fuzz-run-proto
 CLEANFILES += tests/fuzz/fuzz-json-line
-EXTRA_DIST += tests/fuzz/fuzz-json-line.c tests/fuzz/fuzz-check.h
+EXTRA_DIST += tests/fuzz/fuzz-json-line.c tests/fuzz/check-error.h
 
 # Disk leases: the holder's control lines, replies, records, owner notes,
 # /proc stat texts and canonical disk names.
@@ -69,7 +69,7 @@ LEASE_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-lease.c \
 	$(top_srcdir)/daemon/lease-disk.c $(top_srcdir)/daemon/lease-wire.c \
 	$(top_srcdir)/daemon/lease-record.c $(top_srcdir)/proto/err.c $(top_srcdir)/proto/mem.c \
 	$(top_srcdir)/proto/json-line.c $(top_srcdir)/proto/schema.c
-tests/fuzz/fuzz-lease: $(LEASE_FUZZ_SRC) $(top_srcdir)/tests/fuzz/fuzz-check.h
+tests/fuzz/fuzz-lease: $(LEASE_FUZZ_SRC) $(top_srcdir)/tests/fuzz/check-error.h
 	@$(MKDIR_P) tests/fuzz
 	$(XLCFG_FUZZ_CC) $(XLCFG_FUZZ_FLAGS) $(XLCFG_FUZZ_CPPFLAGS) \
 	    $(LIBMD_CFLAGS) -o $@ $(LEASE_FUZZ_SRC) $(JSONC_LIBS) $(LIBMD_LIBS)
