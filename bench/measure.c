@@ -67,6 +67,23 @@ uint64_t measure_process_cpu_ns(long pid)
 	return (utime + stime) * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK));
 }
 
+uint64_t measure_process_runq_wait_ns(long pid)
+{
+	char path[64];
+	unsigned long long run, wait;
+	FILE *f;
+	int n;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%ld/schedstat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? wait : 0;
+}
+
 long measure_process_status_kib(long pid, const char *key)
 {
 	char path[64], line[256];
@@ -115,6 +132,7 @@ double measure_loadavg1(void)
 void measure_cpu_read(struct measure_cpu *cpu, long daemon_pid)
 {
 	cpu->daemon_ns = measure_process_cpu_ns(daemon_pid);
+	cpu->daemon_wait_ns = measure_process_runq_wait_ns(daemon_pid);
 	cpu->self_ns = measure_self_cpu_ns();
 }
 
@@ -231,6 +249,13 @@ void measure_print_cpu(const char *who, uint64_t cpu_ns, uint64_t ops,
 	printf(" %s_cpu_ms_per_1k=%.2f %s_cpu_pct=%.0f", who,
 	    measure_cpu_ms_per_1k(cpu_ns, ops), who,
 	    measure_cpu_percent(cpu_ns, seconds));
+}
+
+void measure_print_runq_wait(uint64_t wait_ns, uint64_t ops, double seconds)
+{
+	printf(" daemon_runq_wait_us_per_op=%.2f daemon_runq_wait_pct=%.1f",
+	    ops > 0 ? (double)wait_ns / 1e3 / (double)ops : 0,
+	    measure_cpu_percent(wait_ns, seconds));
 }
 
 void measure_print_end(void)

@@ -28,6 +28,10 @@ void measure_sleep_until(uint64_t monotonic_ns);
  * underneath (10 ms), hence windows of seconds.  0 when PID is not given
  * (<= 0) or cannot be read. */
 uint64_t measure_process_cpu_ns(long pid);
+/* How long the process's main thread (the daemon's loop) has waited on a
+ * run queue, runnable but not running (/proc/PID/schedstat); 0 if unknown.
+ * What a busy CPU costs a request's latency, apart from the work itself. */
+uint64_t measure_process_runq_wait_ns(long pid);
 /* A "Key:  N kB" field of /proc/PID/status (VmRSS, RssAnon, RssFile,
  * VmHWM), in KiB; -1 when absent, so that the result line shows it. */
 long measure_process_status_kib(long pid, const char *key);
@@ -42,6 +46,7 @@ double measure_loadavg1(void);
  * edges of a window. */
 struct measure_cpu {
 	uint64_t daemon_ns;
+	uint64_t daemon_wait_ns;	/* the loop's time runnable, not running */
 	uint64_t self_ns;
 };
 
@@ -97,6 +102,8 @@ void measure_print_head(const char *scenario, const char *target,
 void measure_print_latency(struct measure_window *w, double seconds);
 void measure_print_cpu(const char *who, uint64_t cpu_ns, uint64_t ops,
     double seconds);
+/* daemon_runq_wait_us_per_op= daemon_runq_wait_pct= */
+void measure_print_runq_wait(uint64_t wait_ns, uint64_t ops, double seconds);
 void measure_print_end(void);
 
 #endif

@@ -75,7 +75,8 @@ def lv_load(op, c, label=None):
 def cell(rows):
     return (med(rows, "ops_per_s"), med(rows, "p50_ms"), med(rows, "p99_ms"),
             med(rows, "daemon_cpu_ms_per_1k"), med(rows, "gen_cpu_ms_per_1k"),
-            med(rows, "loadavg"), len(rows))
+            med(rows, "loadavg"), len(rows),
+            med(rows, "daemon_runq_wait_us_per_op"))
 
 
 def while_jobs_run(scenario, jobs, label=None):
@@ -85,8 +86,9 @@ def while_jobs_run(scenario, jobs, label=None):
     [(clients, idle cell, cell)] for the goals."""
     print(f"| clients | idle ops/s | idle p99 ms | with {jobs} ops/s |"
           f" p50 ms | p99 ms | p99 ratio | CPU µs | {jobs} still running at"
-          f" the end | load |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          f" the end | load | loop's run-queue wait µs/op, idle → with"
+          f" {jobs} |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     measured = []
     for c in (1, 8, 32):
         idle = cell(xl_load(c, label=label))
@@ -99,7 +101,7 @@ def while_jobs_run(scenario, jobs, label=None):
         print(f"| {c} | {fmt(idle[0])} | {fmt(idle[2], 3)} | {fmt(s[0])} | "
               f"{fmt(s[1], 3)} | {fmt(s[2], 3)} | "
               f"{ratio(s[2], idle[2], 2)} | {fmt(s[3], 1)} | {running} | "
-              f"{fmt(s[5], 1)} |")
+              f"{fmt(s[5], 1)} | {fmt(idle[7], 2)} → {fmt(s[7], 2)} |")
         measured.append((c, idle, s))
     print()
     return measured

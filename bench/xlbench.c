@@ -905,6 +905,8 @@ static int scenario_load(void)
 	if (daemon_pid > 0) {
 		measure_print_cpu("daemon", cpu1.daemon_ns - cpu0.daemon_ns,
 		    L.window.ops, secs);
+		measure_print_runq_wait(cpu1.daemon_wait_ns -
+		    cpu0.daemon_wait_ns, L.window.ops, secs);
 		printf(" daemon_rss_kib=%ld rss_before_kib=%ld", rss1, rss0);
 	}
 	measure_print_cpu("gen", cpu1.self_ns - cpu0.self_ns, L.window.ops,
