@@ -16,6 +16,7 @@
 
 #include "daemon/migrate-wire.h"
 #include "proto/json-line.h"
+#include "tests/fuzz/check-error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,6 +38,7 @@ static void check_header(const char *line, size_t len)
 		    e->class != ERR_NOT_SUPPORTED &&
 		    e->class != ERR_PERMISSION_DENIED)
 			fail("a header refused with an unexpected class");
+		fuzz_check_error(e);
 		if (h.config != NULL)
 			fail("a refused header kept its config");
 		err_free(e);
@@ -68,12 +70,15 @@ static void check_msg(const char *line, size_t len, bool accept)
 	char *text;
 
 	if (e != NULL) {
+		fuzz_check_error(e);
 		err_free(e);
 		err_free(peer);
 		return;
 	}
 	if (msg == MIGRATE_MSG_ERROR && peer == NULL)
 		fail("an error message without its error");
+	if (peer != NULL)
+		fuzz_check_error(peer);
 	text = accept && msg == MIGRATE_MSG_READY ? migrate_accept_build(&n) :
 	    migrate_msg_build(msg, peer, &n);
 	e = migrate_msg_parse(text, n - 1, accept, &again, &peer2);
@@ -95,7 +100,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	line_reader_init(&lr, MIGRATE_HEADER_MAX);
 	line_reader_append(&lr, data, size);
-	while (line_reader_next(&lr, &line, &len) == LINE_READY) {
+	/* a connection carries a header and a few hand-over lines: more lines
+	 * per input add no path, only time per execution */
+	for (int lines = 0; lines < 4 &&
+	    line_reader_next(&lr, &line, &len) == LINE_READY; lines++) {
 		check_header(line, len);
 		check_msg(line, len, true);
 		check_msg(line, len, false);

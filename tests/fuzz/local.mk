@@ -88,7 +88,7 @@ MIGRATE_FUZZ_SRC = $(top_srcdir)/tests/fuzz/fuzz-migrate-wire.c \
 	$(top_srcdir)/daemon/migrate-wire.c $(top_srcdir)/proto/err.c \
 	$(top_srcdir)/proto/mem.c $(top_srcdir)/proto/json-line.c \
 	$(top_srcdir)/proto/schema.c
-tests/fuzz/fuzz-migrate-wire: $(MIGRATE_FUZZ_SRC)
+tests/fuzz/fuzz-migrate-wire: $(MIGRATE_FUZZ_SRC) $(top_srcdir)/tests/fuzz/check-error.h
 	@$(MKDIR_P) tests/fuzz
 	$(XLCFG_FUZZ_CC) $(XLCFG_FUZZ_FLAGS) $(XLCFG_FUZZ_CPPFLAGS) -o $@ \
 	    $(MIGRATE_FUZZ_SRC) $(JSONC_LIBS)
