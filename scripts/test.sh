@@ -113,13 +113,13 @@ if ! skipped xen; then
 	# one boot for every one-host scenario (tests/xen/README.md: the
 	# default machine has SVM with nested paging for HVM, and an IOMMU
 	# and a spare PCI device for passthrough)
-	# (08-xl-vs-xlctl is a benchmark, save and restore against xl's.
-	# 21-migrate needs a second host, booted beside the first, and brings
-	# the daemons' migration both ways, its abort and xl migrate's times;
-	# 20-xl-migrate, xl alone between the hosts, is in make
-	# check-xen-migrate)
+	# (08-xl-vs-xlctl is a benchmark, save and restore against xl's; the
+	# two-host scenarios, 20-xl-migrate and 21-migrate, boot a second
+	# machine: make check-xen-migrate.  With host B booted beside, the
+	# one-host scenarios took 1.5-2.3 times as long under TCG on 2 CPUs,
+	# 2026-12-03, and the run would pass the hour)
 	make -C "$top/build" check-xen \
-	    XEN_TEST_SCENARIOS="00 01 02 03 04 05 06 07 09 10 11 12 13 21" ||
+	    XEN_TEST_SCENARIOS="00 01 02 03 04 05 06 07 09 10 11 12 13" ||
 		fail "check-xen"
 fi
 
