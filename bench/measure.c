@@ -42,18 +42,26 @@ void measure_sleep_until(uint64_t monotonic_ns)
 		usleep(1000);
 }
 
+/* /proc/PID/NAME of a process, or NULL (no process, or it is gone). */
+static FILE *proc_file_open(long pid, const char *name)
+{
+	char path[64];
+
+	if (pid <= 0)
+		return NULL;
+	snprintf(path, sizeof path, "/proc/%ld/%s", pid, name);
+	return fopen(path, "r");
+}
+
 uint64_t measure_process_cpu_ns(long pid)
 {
-	char path[64], buf[2048];
+	char buf[2048];
 	unsigned long long utime = 0, stime = 0;
 	const char *p;
 	FILE *f;
 	size_t n;
 
-	if (pid <= 0)
-		return 0;
-	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-	if ((f = fopen(path, "r")) == NULL)
+	if ((f = proc_file_open(pid, "stat")) == NULL)
 		return 0;
 	n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
@@ -69,15 +77,11 @@ uint64_t measure_process_cpu_ns(long pid)
 
 uint64_t measure_process_runq_wait_ns(long pid)
 {
-	char path[64];
 	unsigned long long run, wait;
 	FILE *f;
 	int n;
 
-	if (pid <= 0)
-		return 0;
-	snprintf(path, sizeof path, "/proc/%ld/schedstat", pid);
-	if ((f = fopen(path, "r")) == NULL)
+	if ((f = proc_file_open(pid, "schedstat")) == NULL)
 		return 0;
 	n = fscanf(f, "%llu %llu", &run, &wait);
 	fclose(f);
@@ -86,15 +90,12 @@ uint64_t measure_process_runq_wait_ns(long pid)
 
 long measure_process_status_kib(long pid, const char *key)
 {
-	char path[64], line[256];
+	char line[256];
 	size_t klen = strlen(key);
 	long value = -1;
 	FILE *f;
 
-	if (pid <= 0)
-		return -1;
-	snprintf(path, sizeof path, "/proc/%ld/status", pid);
-	if ((f = fopen(path, "r")) == NULL)
+	if ((f = proc_file_open(pid, "status")) == NULL)
 		return -1;
 	while (fgets(line, sizeof line, f) != NULL) {
 		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
