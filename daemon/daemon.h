@@ -37,6 +37,7 @@ struct options {
 	int helper_nice;		/* streaming helpers' nice value */
 	int helper_ioprio;		/* ... and I/O priority (priority.h) */
 	int helper_sched;		/* ... and scheduling policy */
+	int loop_slice_us;		/* the loop's scheduler slice; 0: kernel's */
 	size_t max_event_backlog;
 	int max_jobs;			/* running async jobs, daemon-wide */
 	int job_history;		/* finished jobs kept at least */

@@ -355,6 +355,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
+	priority_shorten_loop_slice();
 	gethostname(daemon_hostname, sizeof daemon_hostname - 1);
 	if (fsutil_mkdirs(options.rundir, 0755) < 0 ||
 	    fsutil_mkdirs(options.statedir, 0700) < 0) {

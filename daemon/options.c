@@ -36,6 +36,7 @@ struct options options = {
 	.helper_nice = 10,
 	.helper_ioprio = (2 << 13) | 7,	/* best effort, lowest */
 	.helper_sched = SCHED_OTHER,
+	.loop_slice_us = 100,		/* the shortest the kernel gives */
 	.max_event_backlog = 8 * 1024 * 1024,
 	.max_jobs = 256,
 	.job_history = 1000,
@@ -150,19 +151,23 @@ static const struct option_spec option_specs[] = {
 	  "sanlock host id, unique among the hosts", NULL },
 	{ "helper-nice", 0, OPTION_INT, &options.helper_nice, 0, 19, "N",
 	  "nice value of the streaming helpers (save, restore, dump, "
-	  "migration; 0: the daemon's) [10]", NULL },
+	  "migration; 0: the daemon's)", NULL },
 	{ "helper-ioprio", 0, OPTION_CUSTOM, NULL, 0, 0, "CLASS",
 	  "their I/O priority: be/0 ... be/7, idle or none [be/7]",
 	  option_helper_ioprio },
 	{ "helper-sched", 0, OPTION_CUSTOM, NULL, 0, 0, "POLICY",
 	  "their scheduling policy: other, batch or idle [other]",
 	  option_helper_sched },
+	{ "loop-slice", 0, OPTION_INT, &options.loop_slice_us, 0, 100000, "US",
+	  "the loop's scheduler slice in microseconds (Linux 6.12 and "
+	  "later: a request preempts a helper at once); 0: the kernel's",
+	  NULL },
 	{ "migrate-listen", 0, OPTION_CUSTOM, NULL, 0, 0, "ADDR:PORT",
 	  "receive migrations on this TCP address (off by default)",
 	  option_migrate_listen },
 	{ "migrate-max-incoming", 0, OPTION_INT,
 	  &options.migrate_max_incoming, 1, 1024, "N",
-	  "incoming migrations at once [4]", NULL },
+	  "incoming migrations at once", NULL },
 	{ "sim", 0, OPTION_FLAG, &options.sim, 0, 0, NULL,
 	  "run on the simulated hypervisor", NULL },
 	{ "metrics-listen", 0, OPTION_CUSTOM, NULL, 0, 0, "ADDR:PORT",

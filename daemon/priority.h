@@ -3,7 +3,9 @@
  * (--helper-nice, --helper-ioprio, --helper-sched), so that they cannot starve the loop
  * that answers queries.  Children that serve running guests (device
  * models, bootloaders, hotplug scripts) keep the daemon's priority: they
- * are told apart by the program they run, seen in /proc. */
+ * are told apart by the program they run, seen in /proc.  The loop itself
+ * asks for a short scheduler slice (--loop-slice), so that a request
+ * preempts a running helper instead of waiting out its slice. */
 #ifndef DAEMON_PRIORITY_H
 #define DAEMON_PRIORITY_H
 
@@ -30,6 +32,10 @@ pid_t priority_fork_libxl_child(void *user);
  * restores: libxl forks its save helper there, out of our sight).
  * Returns how many it lowered now. */
 int priority_lower_streamers_of(pid_t parent);
+
+/* Asks the scheduler for --loop-slice for the calling thread (the loop),
+ * and for the default slice in every child.  Returns 0 or an errno. */
+int priority_shorten_loop_slice(void);
 
 /* Stops watching children that have not exec'ed yet (shutdown). */
 void priority_shutdown(void);

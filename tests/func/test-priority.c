@@ -1,12 +1,14 @@
 /* The streaming children (save helper, the restore's save helper inside the
  * build helper, the dump helper) run at --helper-nice / --helper-ioprio;
  * the build helper itself, whose other children serve the guest, does not.
- * --helper-sched idle puts them under SCHED_IDLE. */
+ * --helper-sched idle puts them under SCHED_IDLE.  The loop asks for a
+ * short scheduler slice (--loop-slice), its children get the default. */
 #include "config.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +102,32 @@ static int policy_of(pid_t pid)
 	return sched_getscheduler(pid);
 }
 
+/* sched_attr's first version (linux/sched/types.h); for SCHED_OTHER its
+ * runtime is the task's slice in ns (Linux 6.12 and later, else 0) */
+struct slice_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t rt_priority;
+	uint64_t runtime, deadline, period;
+};
+
+static uint64_t slice_of(pid_t pid)
+{
+	struct slice_attr attr = { .size = sizeof attr };
+
+	if (syscall(SYS_sched_getattr, pid, &attr, sizeof attr, 0) < 0)
+		return 0;
+	return attr.runtime;
+}
+
+static void skip_without_custom_slices(void)
+{
+	if (slice_of(getpid()) == 0)
+		cr_skip_test("this kernel reports no scheduler slice (custom "
+		    "slices came with Linux 6.12)");
+}
+
 static int wait_nice(pid_t pid, int want)
 {
 	return wait_value(nice_of, pid, want);
@@ -176,7 +204,8 @@ Test(priority, helper_sched_idle, .timeout = 240)
 	cr_assert_eq(wait_value(policy_of, helper, SCHED_IDLE), SCHED_IDLE,
 	    "save helper's policy %d", policy_of(helper));
 	cr_assert_eq(wait_ioprio(helper, IOPRIO_BE_7), IOPRIO_BE_7);
-	cr_assert_eq(policy_of(d->pid), SCHED_OTHER,
+	/* (the loop's slice sets reset-on-fork, a flag of the policy) */
+	cr_assert_eq(policy_of(d->pid) & ~SCHED_RESET_ON_FORK, SCHED_OTHER,
 	    "the daemon's own policy was changed");
 	abort_and_wait(c, save);
 	xlctl_close(c);
@@ -223,5 +252,41 @@ Test(priority, dump_helper_is_lowered, .timeout = 240)
 	cr_assert_eq(wait_ioprio(helper, IOPRIO_BE_7), IOPRIO_BE_7);
 	abort_and_wait(c, dump);
 	xlctl_close(c);
+	dut_free(d);
+}
+
+Test(priority, loop_has_short_slice_children_default, .timeout = 240)
+{
+	struct dut *d;
+	struct xlctl *c;
+	uint64_t normal = slice_of(getpid());
+	int64_t save;
+	pid_t helper;
+
+	skip_without_custom_slices();
+	d = dut_start(NULL);
+	c = dut_connect(d);
+	cr_assert_eq(slice_of(d->pid), 100 * 1000, "the loop's slice: %llu ns",
+	    (unsigned long long)slice_of(d->pid));
+	json_object_put(create_domain(c, "s", 512));
+	sim_ok(d, "sim-set", "{\"save_mib_s\":4}");
+	save = call_detached(c, "domain-save", "{\"domain\":\"s\",\"file\":"
+	    "\"%s/s.save\"}", d->dir);
+	helper = wait_child(d->pid, "libxl-save-help");
+	cr_assert_eq(slice_of(helper), normal, "the save helper inherited "
+	    "the loop's slice: %llu ns, the default is %llu",
+	    (unsigned long long)slice_of(helper), (unsigned long long)normal);
+	abort_and_wait(c, save);
+	xlctl_close(c);
+	dut_free(d);
+}
+
+Test(priority, loop_slice_zero_leaves_it, .timeout = 240)
+{
+	struct dut *d;
+
+	skip_without_custom_slices();
+	d = dut_start("--loop-slice", "0", NULL);
+	cr_assert_eq(slice_of(d->pid), slice_of(getpid()));
 	dut_free(d);
 }
