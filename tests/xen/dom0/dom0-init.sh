@@ -211,7 +211,9 @@ for s in $W/scenarios/[0-9][0-9]-*.sh; do
 	two_hosts=0
 	if has_header "$s" "hosts: 2" && [ -n "${XLT_PEER_ADDR:-}" ]; then
 		two_hosts=1
-		# host B boots beside us: wait for it (not part of the scenario's time)
+		# host B boots when the first two-host scenario asks for it (run.sh
+		# reads the line): wait for it (not part of the scenario's time)
+		[ -n "${peer_asked:-}" ] || { say "BOOT HOST B"; peer_asked=1; }
 		end=$(( $(date +%s) + ${XLT_PEER_WAIT:-900} ))
 		until peer_call true || [ "$(date +%s)" -ge $end ]; do sleep 2; done
 		peer_call "mkdir -p $d; say '>>> $n' > /dev/console" || say "host B does not answer"
