@@ -130,11 +130,42 @@ double measure_loadavg1(void)
 	return l;
 }
 
+/* the first line of /proc/stat: user nice system idle iowait irq softirq
+ * steal ... ; guest time is counted inside user, so it is left out */
+static void measure_host_ticks(uint64_t *steal, uint64_t *total)
+{
+	unsigned long long v[8];
+	FILE *f = fopen("/proc/stat", "r");
+
+	*steal = *total = 0;
+	if (f == NULL)
+		return;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+		*steal = v[7];
+		for (int i = 0; i < 8; i++)
+			*total += v[i];
+	}
+	fclose(f);
+}
+
 void measure_cpu_read(struct measure_cpu *cpu, long daemon_pid)
 {
 	cpu->daemon_ns = measure_process_cpu_ns(daemon_pid);
 	cpu->daemon_wait_ns = measure_process_runq_wait_ns(daemon_pid);
 	cpu->self_ns = measure_self_cpu_ns();
+	measure_host_ticks(&cpu->host_steal_ticks, &cpu->host_ticks);
+}
+
+void measure_print_steal(const struct measure_cpu *before,
+    const struct measure_cpu *after)
+{
+	uint64_t ticks = after->host_ticks - before->host_ticks;
+
+	if (ticks > 0 && after->host_ticks >= before->host_ticks)
+		printf(" steal_pct=%.1f", 100.0 *
+		    (double)(after->host_steal_ticks -
+		    before->host_steal_ticks) / (double)ticks);
 }
 
 double measure_cpu_ms_per_1k(uint64_t cpu_ns, uint64_t count)

@@ -48,9 +48,16 @@ struct measure_cpu {
 	uint64_t daemon_ns;
 	uint64_t daemon_wait_ns;	/* the loop's time runnable, not running */
 	uint64_t self_ns;
+	uint64_t host_steal_ticks;	/* /proc/stat, all CPUs: stolen by the */
+	uint64_t host_ticks;		/* hypervisor, and every tick */
 };
 
 void measure_cpu_read(struct measure_cpu *cpu, long daemon_pid);
+
+/* steal_pct: the share of the machine's CPU time its hypervisor gave to
+ * other guests during the window (a shared VM's p99 moves with it). */
+void measure_print_steal(const struct measure_cpu *before,
+    const struct measure_cpu *after);
 
 /* CPU milliseconds per 1000 operations (0 without operations). */
 double measure_cpu_ms_per_1k(uint64_t cpu_ns, uint64_t count);

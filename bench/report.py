@@ -76,7 +76,7 @@ def cell(rows):
     return (med(rows, "ops_per_s"), med(rows, "p50_ms"), med(rows, "p99_ms"),
             med(rows, "daemon_cpu_ms_per_1k"), med(rows, "gen_cpu_ms_per_1k"),
             med(rows, "loadavg"), len(rows),
-            med(rows, "daemon_runq_wait_us_per_op"))
+            med(rows, "daemon_runq_wait_us_per_op"), med(rows, "steal_pct"))
 
 
 def while_jobs_run(scenario, jobs, label=None):
@@ -87,8 +87,8 @@ def while_jobs_run(scenario, jobs, label=None):
     print(f"| clients | idle ops/s | idle p99 ms | with {jobs} ops/s |"
           f" p50 ms | p99 ms | p99 ratio | CPU µs | {jobs} still running at"
           f" the end | load | loop's run-queue wait µs/op, idle → with"
-          f" {jobs} |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          f" {jobs} | CPU stolen by the hypervisor %, idle → with {jobs} |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     measured = []
     for c in (1, 8, 32):
         idle = cell(xl_load(c, label=label))
@@ -101,7 +101,8 @@ def while_jobs_run(scenario, jobs, label=None):
         print(f"| {c} | {fmt(idle[0])} | {fmt(idle[2], 3)} | {fmt(s[0])} | "
               f"{fmt(s[1], 3)} | {fmt(s[2], 3)} | "
               f"{ratio(s[2], idle[2], 2)} | {fmt(s[3], 1)} | {running} | "
-              f"{fmt(s[5], 1)} | {fmt(idle[7], 2)} → {fmt(s[7], 2)} |")
+              f"{fmt(s[5], 1)} | {fmt(idle[7], 2)} → {fmt(s[7], 2)} | "
+              f"{fmt(idle[8], 1)} → {fmt(s[8], 1)} |")
         measured.append((c, idle, s))
     print()
     return measured
@@ -112,7 +113,10 @@ def saves_only_report():
     streaming helpers lowered (--helper-nice 10 --helper-ioprio be/7, the
     default), under SCHED_IDLE (--helper-sched idle) and left at the
     daemon's priority."""
-    for label, title in (("lowered", "helpers at nice 10, be/7"),
+    for label, title in (("lowered", "helpers at nice 10, be/7, the loop's "
+                          "slice 0.1 ms (the defaults)"),
+                         ("longslice", "helpers at nice 10, be/7, the loop at "
+                          "the kernel's slice (--loop-slice 0)"),
                          ("idle", "helpers under SCHED_IDLE, be/7 "
                           "(--helper-sched idle)"),
                          ("same", "helpers at the daemon's priority")):

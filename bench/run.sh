@@ -6,7 +6,7 @@
 # table.  As root on Debian 12: installs what it needs with apt-get.
 #
 #   bench/run.sh [--quick] [--reps N] [--duration S] [--no-libvirt]
-#                [--build DIR] [--keep] [--only saves]
+#                [--build DIR] [--keep] [--only saves|xen] [--xen]
 #
 #   --quick       3 s per measurement, 1 repetition, no 10,000 domains
 #   --reps N      repetitions of every measurement (medians reported) [3]
@@ -15,8 +15,14 @@
 #   --build DIR   build directory [build-bench]
 #   --keep        keep the work directory (/var/tmp/xlbench.*)
 #   --only saves  only the idle and the 8-saves measurements, with the
-#                 streaming helpers lowered, under SCHED_IDLE and at the
-#                 daemon's priority
+#                 streaming helpers lowered (with and without the loop's
+#                 short slice), under SCHED_IDLE and at the daemon's priority
+#   --xen         also on real Xen under QEMU (as root; 40-60 min under TCG):
+#                 tests/xen scenarios 08 (save and restore against xl's, same
+#                 guest, same boot) and 21 (live migration between the
+#                 daemons of two hosts against xl migrate); their METRIC
+#                 lines go into the table (--only xen: these alone;
+#                 BENCH_XEN_SCENARIOS="..." another list)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +35,7 @@ keep=0
 build=$top/build-bench
 big=1
 only=""
+xen=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1; reps=1; duration=3; big=0 ;;
@@ -37,8 +44,10 @@ while [ $# -gt 0 ]; do
 	--no-libvirt) libvirt=0 ;;
 	--build) build=$2; shift ;;
 	--keep) keep=1 ;;
-	--only) only=$2; big=0; libvirt=0; shift ;;
-	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+	--only) only=$2; big=0; libvirt=0; shift
+		case $only in saves|xen) ;; *) echo "--only saves or --only xen" >&2; exit 2 ;; esac ;;
+	--xen) xen=1 ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -165,16 +174,40 @@ lv_populate() {	# COUNT PREFIX: a holder process keeps the state alive
 	echo "$pid"
 }
 
+# tests/xen's metrics (not pass/fail timings), appended to the table
+xen_figures() {
+	local scenarios=${BENCH_XEN_SCENARIOS:-08 21}
+	say "real Xen under QEMU: tests/xen scenarios $scenarios"
+	{ echo; echo "## real Xen under QEMU: tests/xen scenarios $scenarios"; echo
+	  if make -C "$build" check-xen XEN_TEST_SCENARIOS="$scenarios" \
+	      > "${table%.txt}-xen.log" 2>&1; then
+		echo "(make check-xen passed)"
+	  else
+		echo "FAILED: make check-xen (log: ${table%.txt}-xen.log)"
+	  fi
+	  sed -n '/^scenario /,/^timings/p' "$build/tests/xen/out/summary.txt" \
+	      2>/dev/null | sed '$d'; } >> "$table"
+}
+
 say "work directory $work; $(nproc) cpus; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$only" = xen ]; then
+	echo "# bench/run.sh --only xen $date, xenlightd $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')" > "$table"
+	rm -f "$raw"
+	xen_figures
+	cat "$table"
+	exit 0
+fi
 mkdir -p "$work/saves0" "$work/saves1"
 T=(-t "$duration" -w "$warmup")
 if [ "$only" = saves ]; then
-	# the same daemon three times: streaming helpers lowered (the
-	# default), under SCHED_IDLE, and left at the daemon's priority
-	for variant in lowered idle same; do
+	# the same daemon four times: streaming helpers lowered (the
+	# default), the same with the loop at the kernel's slice, the helpers
+	# under SCHED_IDLE, and left at the daemon's priority
+	for variant in lowered longslice idle same; do
 		case $variant in
 		same) xl_start same --helper-nice 0 --helper-ioprio none ;;
 		idle) xl_start idle --helper-sched idle ;;
+		longslice) xl_start longslice --loop-slice 0 ;;
 		*) xl_start xl ;;
 		esac
 		"${xl[@]}" -P bench- -n 1000 populate 2>>"$work/bench.log"
@@ -286,5 +319,6 @@ for extra in "metrics.sh --build $build" "leases.sh $build 100" \
 	  # shellcheck disable=SC2086
 	  bash "$top/bench/"$extra 2>&1 || echo "FAILED: bench/$extra"; } >> "$table"
 done
+[ $xen = 1 ] && xen_figures
 cat "$table"
 say "results: $table (raw: $raw)"

@@ -911,6 +911,7 @@ static int scenario_load(void)
 	}
 	measure_print_cpu("gen", cpu1.self_ns - cpu0.self_ns, L.window.ops,
 	    secs);
+	measure_print_steal(&cpu0, &cpu1);
 	if (nsaves > 0)
 		printf(" saves=%d saves_running_at_end=%d"
 		    " min_save_progress_at_end=%.2f", nsaves, running_end,
