@@ -160,12 +160,11 @@ void measure_cpu_read(struct measure_cpu *cpu, long daemon_pid)
 void measure_print_steal(const struct measure_cpu *before,
     const struct measure_cpu *after)
 {
-	uint64_t ticks = after->host_ticks - before->host_ticks;
-
-	if (ticks > 0 && after->host_ticks >= before->host_ticks)
+	if (after->host_ticks > before->host_ticks)
 		printf(" steal_pct=%.1f", 100.0 *
 		    (double)(after->host_steal_ticks -
-		    before->host_steal_ticks) / (double)ticks);
+		    before->host_steal_ticks) /
+		    (double)(after->host_ticks - before->host_ticks));
 }
 
 double measure_cpu_ms_per_1k(uint64_t cpu_ns, uint64_t count)

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,20 +41,6 @@ struct pending_child {
 };
 
 static struct pending_child *pending;
-
-/* struct sched_attr of linux/sched/types.h, its first version (48 bytes),
- * which glibc neither wraps nor, before 2.41, declares */
-struct slice_attr {
-	uint32_t size;
-	uint32_t policy;
-	uint64_t flags;
-	int32_t nice;
-	uint32_t rt_priority;
-	uint64_t runtime;	/* for SCHED_OTHER: the slice (Linux >= 6.12) */
-	uint64_t deadline;
-	uint64_t period;
-};
-#define SCHED_FLAG_RESET_ON_FORK 0x01
 
 bool priority_parse_ioprio(const char *text, int *out)
 {
@@ -264,33 +249,28 @@ int priority_lower_streamers_of(pid_t parent)
  * Kernels before 6.12 ignore the field.  Reset-on-fork gives every child
  * (helpers, device models, the file worker threads) the default slice
  * back: a helper with the loop's slice would win the same wake-ups. */
-int priority_shorten_loop_slice(void)
+void priority_shorten_loop_slice(void)
 {
-	struct slice_attr attr = { .size = sizeof attr };
+	struct priority_sched_attr attr = { .size = sizeof attr };
 	int policy = sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
 
 	if (options.loop_slice_us == 0)
-		return 0;
+		return;
 	if (policy != SCHED_OTHER && policy != SCHED_BATCH) {
 		log_info("the daemon runs under scheduling policy %d: its slice "
 		    "is left alone", policy);
-		return 0;
+		return;
 	}
 	attr.policy = (uint32_t)policy;
 	errno = 0;
 	attr.nice = getpriority(PRIO_PROCESS, 0);
 	if (errno != 0)
 		attr.nice = 0;
-	attr.flags = SCHED_FLAG_RESET_ON_FORK;
+	attr.flags = PRIORITY_SCHED_FLAG_RESET_ON_FORK;
 	attr.runtime = (uint64_t)options.loop_slice_us * 1000;
-	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) {
-		int error = errno;
-
+	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
 		log_warning("cannot shorten the loop's scheduler slice to %d us: "
-		    "%s", options.loop_slice_us, strerror(error));
-		return error;
-	}
-	return 0;
+		    "%s", options.loop_slice_us, strerror(errno));
 }
 
 void priority_shutdown(void)

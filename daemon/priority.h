@@ -10,7 +10,22 @@
 #define DAEMON_PRIORITY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+/* struct sched_attr of linux/sched/types.h, its first version (48 bytes),
+ * which glibc neither wraps nor, before 2.41, declares */
+struct priority_sched_attr {
+	uint32_t size;
+	uint32_t policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t rt_priority;
+	uint64_t runtime;	/* for SCHED_OTHER: the slice (Linux >= 6.12) */
+	uint64_t deadline;
+	uint64_t period;
+};
+#define PRIORITY_SCHED_FLAG_RESET_ON_FORK 0x01
 
 /* What --helper-ioprio accepts: "be/N" (best effort, 0-7), "idle", "none"
  * (leave it as it is).  Returns false if text is none of those. */
@@ -34,8 +49,8 @@ pid_t priority_fork_libxl_child(void *user);
 int priority_lower_streamers_of(pid_t parent);
 
 /* Asks the scheduler for --loop-slice for the calling thread (the loop),
- * and for the default slice in every child.  Returns 0 or an errno. */
-int priority_shorten_loop_slice(void);
+ * and for the default slice in every child; a refusal is logged. */
+void priority_shorten_loop_slice(void);
 
 /* Stops watching children that have not exec'ed yet (shutdown). */
 void priority_shutdown(void);

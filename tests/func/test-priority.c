@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "daemon/priority.h"
 #include "tests/func/harness.h"
 
 #define IOPRIO_WHO_PROCESS 1
@@ -102,19 +103,10 @@ static int policy_of(pid_t pid)
 	return sched_getscheduler(pid);
 }
 
-/* sched_attr's first version (linux/sched/types.h); for SCHED_OTHER its
- * runtime is the task's slice in ns (Linux 6.12 and later, else 0) */
-struct slice_attr {
-	uint32_t size, policy;
-	uint64_t flags;
-	int32_t nice;
-	uint32_t rt_priority;
-	uint64_t runtime, deadline, period;
-};
-
+/* the task's slice in ns (Linux 6.12 and later, else 0) */
 static uint64_t slice_of(pid_t pid)
 {
-	struct slice_attr attr = { .size = sizeof attr };
+	struct priority_sched_attr attr = { .size = sizeof attr };
 
 	if (syscall(SYS_sched_getattr, pid, &attr, sizeof attr, 0) < 0)
 		return 0;
